@@ -1,0 +1,1 @@
+"""Embedded study-area data, installed as the package ``gapmap.embedded``."""

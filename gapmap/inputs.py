@@ -1,0 +1,48 @@
+"""The inputs of one study area, as the sources deliver them to the engine."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import geopandas as gpd
+import pandas as pd
+
+#: Columns of the table of source rows that could not be used.
+EXCLUDED_COLUMNS = ["source", "record_id", "name", "reason"]
+
+
+@dataclass(frozen=True)
+class StudyInputs:
+    """Everything the engine needs for one study area.
+
+    Attributes
+    ----------
+    name
+        Display name, e.g. ``"North East Combined Authority"``.
+    slug
+        Folder name for outputs, e.g. ``"north-east"``.
+    las
+        Education authorities studied: ``la_gss``, ``la_name``, ``la_code``
+        (DfE), polygon geometry on EPSG:27700.
+    lsoas
+        Small areas where children live: ``lsoa_code``, ``lsoa_name``,
+        ``la_gss``, ``children_0_15``, deprivation columns, ``centroid_easting``,
+        ``centroid_northing`` and polygon geometry on EPSG:27700.
+    provision
+        The canonical provision table (:mod:`gapmap.model`).
+    ehcp
+        EHC plan caseload per LA (SEN2), or an empty frame when not available.
+    excluded
+        Source rows that could not be used, with the reason (never dropped silently).
+    vintages
+        Dataset name -> vintage and source, shown on the summary page.
+    """
+
+    name: str
+    slug: str
+    las: gpd.GeoDataFrame
+    lsoas: gpd.GeoDataFrame
+    provision: gpd.GeoDataFrame
+    ehcp: pd.DataFrame = field(default_factory=pd.DataFrame)
+    excluded: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=EXCLUDED_COLUMNS))
+    vintages: dict[str, str] = field(default_factory=dict)

@@ -1,0 +1,114 @@
+"""Write a study area's outputs atomically: a complete folder, or nothing."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+import geopandas as gpd
+import pandas as pd
+
+from gapmap.errors import OutputError
+
+#: Float format for CSV tables: fixed, so that the same inputs give the same bytes.
+CSV_FLOAT_FORMAT = "%.6g"
+
+
+@contextmanager
+def staged_directory(target: Path) -> Iterator[Path]:
+    """Yield a temporary folder beside ``target``; on success it replaces ``target``.
+
+    If the body raises (or the process is killed) ``target`` is left as it was
+    and the temporary folder is removed (or, after a kill, left as a hidden
+    ``.<name>.tmp-*`` folder that the next build cleans up).
+
+    Parameters
+    ----------
+    target
+        Final output folder, e.g. ``maps/north-east``.
+
+    Yields
+    ------
+    pathlib.Path
+        The staging folder to write into.
+
+    Raises
+    ------
+    OutputError
+        If the parent folder cannot be created or written.
+    """
+    target = Path(target)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        for stale in target.parent.glob(f".{target.name}.tmp-*"):
+            shutil.rmtree(stale, ignore_errors=True)
+        staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-", dir=target.parent))
+        umask = os.umask(0)
+        os.umask(umask)
+        staging.chmod(0o777 & ~umask)  # mkdtemp makes it private; outputs are for sharing
+    except OSError as error:
+        raise OutputError(
+            f"Cannot write to the output folder {target.parent} ({error.strerror or error}); "
+            "choose another with --out."
+        ) from None
+    try:
+        yield staging
+        _swap_into_place(staging, target)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+
+
+def _swap_into_place(staging: Path, target: Path) -> None:
+    old = None
+    try:
+        if target.exists():
+            old = Path(tempfile.mkdtemp(prefix=f".{target.name}.old-", dir=target.parent))
+            os.replace(target, old / target.name)
+        os.replace(staging, target)
+    except OSError as error:
+        if old is not None and not target.exists():
+            os.replace(old / target.name, target)
+        raise OutputError(f"Cannot replace {target} ({error.strerror or error}); is it open in another program?") from None
+    finally:
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
+
+
+def write_csv(frame: pd.DataFrame, path: Path) -> None:
+    """Write a table as UTF-8 CSV without the index and geometry, with fixed float formatting.
+
+    Parameters
+    ----------
+    frame
+        Table to write; a ``geometry`` column is dropped (points become
+        ``easting``/``northing`` columns first).
+    path
+        CSV path.
+    """
+    table = pd.DataFrame(frame).copy()
+    if "geometry" in table.columns:
+        geometry = gpd.GeoSeries(table["geometry"])
+        if len(geometry) and (geometry.geom_type == "Point").all():
+            table["easting"] = geometry.x.round(1)
+            table["northing"] = geometry.y.round(1)
+        table = table.drop(columns="geometry")
+    table.to_csv(path, index=False, float_format=CSV_FLOAT_FORMAT, lineterminator="\n")
+
+
+def write_layers(layers: dict[str, gpd.GeoDataFrame | pd.DataFrame], path: Path) -> None:
+    """Write tables as layers of one GeoPackage.
+
+    Parameters
+    ----------
+    layers
+        Layer name -> table (a GeoDataFrame, or a DataFrame for a table without geometry).
+    path
+        GeoPackage path.
+    """
+    for name, frame in layers.items():
+        gpd.GeoDataFrame(frame).to_file(path, layer=name, driver="GPKG")

@@ -1,0 +1,1 @@
+"""Sources: one module per dataset, each returning validated (Geo)DataFrames."""

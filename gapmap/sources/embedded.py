@@ -1,0 +1,137 @@
+"""The embedded default study area (North East Combined Authority), shipped as package data."""
+
+from __future__ import annotations
+
+import os
+from importlib import resources
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import pyogrio
+
+from gapmap.errors import DataFileError, UnknownAreaError
+from gapmap.inputs import StudyInputs
+from gapmap.sources.census import provision_from_census
+
+#: Embedded study areas: slug -> (display name, GeoPackage file name).
+EMBEDDED_AREAS: dict[str, tuple[str, str]] = {
+    "north-east": ("North East Combined Authority (E47000014)", "north-east.gpkg"),
+}
+
+#: Layers each embedded GeoPackage must hold, with the columns the loaders read.
+REQUIRED_LAYERS: dict[str, list[str]] = {
+    "la": ["la_gss", "la_name", "la_code", "ca_code", "ca_name"],
+    "lsoa": ["lsoa_code", "lsoa_name", "la_gss", "children_0_15", "centroid_easting", "centroid_northing"],
+    "schools_census": ["urn", "school_name", "typeofestablishment_name", "phase_type_grouping"],
+    "ehcp_caseload": ["time_period", "la_gss", "ehcplans", "special_total", "ap_pru_total"],
+}
+
+VINTAGES = {
+    "Schools": "DfE school census, January 2023 (Schools, pupils and their characteristics 2022/23)",
+    "School locations": "Postcode centroids, OS Code-Point Open, April 2025",
+    "LA boundaries": "ONS Local Authority Districts, May 2024",
+    "LSOA boundaries": "ONS LSOA (December 2011), super-generalised clipped",
+    "LSOA centroids": "ONS LSOA 2011 area centroids (not population-weighted)",
+    "Children aged 0-15": "MHCLG English Indices of Deprivation 2019, File 6 population denominators, mid-2015",
+    "Deprivation": "MHCLG English Indices of Deprivation 2019 (IMD, IDACI)",
+    "EHC plans": "DfE Education, health and care plans, 2025 release (SEN2), 2024/25",
+}
+
+
+def embedded_path(slug: str = "north-east") -> Path:
+    """Return the path of an embedded study area's GeoPackage.
+
+    ``GAPMAP_EMBEDDED_DIR`` overrides the folder (useful for a rebuilt ``data/``).
+
+    Parameters
+    ----------
+    slug
+        Embedded study area name; see :data:`EMBEDDED_AREAS`.
+
+    Returns
+    -------
+    pathlib.Path
+        The GeoPackage path (not checked for existence).
+
+    Raises
+    ------
+    UnknownAreaError
+        If ``slug`` is not an embedded study area.
+    """
+    if slug not in EMBEDDED_AREAS:
+        raise UnknownAreaError(
+            f"No embedded study area called {slug!r}; the embedded areas are: {', '.join(EMBEDDED_AREAS)}."
+        )
+    filename = EMBEDDED_AREAS[slug][1]
+    override = os.environ.get("GAPMAP_EMBEDDED_DIR")
+    if override:
+        return Path(override) / filename
+    try:
+        return Path(str(resources.files("gapmap.embedded").joinpath(filename)))
+    except ModuleNotFoundError:  # imported from a source checkout that is not installed
+        return Path(__file__).resolve().parents[2] / "data" / filename
+
+
+def _read_layer(path: Path, layer: str) -> gpd.GeoDataFrame | pd.DataFrame:
+    try:
+        frame = pyogrio.read_dataframe(path, layer=layer)
+    except Exception as error:  # pyogrio raises several GDAL error types
+        reason = str(error).rsplit(": ", 1)[-1].split(";")[0].strip() or type(error).__name__
+        raise DataFileError(
+            f"Cannot read layer {layer!r} of {path}: the file is damaged or not a gapmap GeoPackage "
+            f"({reason}); reinstall gapmap or rebuild data/ with `python -m gapmap.prepare`."
+        ) from None
+    missing = [c for c in REQUIRED_LAYERS[layer] if c not in frame.columns]
+    if missing:
+        raise DataFileError(
+            f"Layer {layer!r} of {path} lacks the column(s) {', '.join(missing)}; rebuild data/ "
+            "with `python -m gapmap.prepare`."
+        )
+    if frame.empty:
+        raise DataFileError(f"Layer {layer!r} of {path} is empty; rebuild data/ with `python -m gapmap.prepare`.")
+    return frame
+
+
+def load_embedded(slug: str = "north-east", *, path: Path | None = None) -> StudyInputs:
+    """Load an embedded study area into :class:`~gapmap.inputs.StudyInputs`.
+
+    Parameters
+    ----------
+    slug
+        Embedded study area name (default ``"north-east"``).
+    path
+        Read this GeoPackage instead of the embedded one (same layers).
+
+    Returns
+    -------
+    StudyInputs
+        LAs, LSOAs with children aged 0-15, canonical provision and EHC plan caseload.
+
+    Raises
+    ------
+    DataFileError
+        If the file is missing, unreadable, or lacks a layer or column.
+    """
+    name = EMBEDDED_AREAS[slug][0] if slug in EMBEDDED_AREAS else slug
+    path = Path(path) if path is not None else embedded_path(slug)
+    if not path.is_file():
+        raise DataFileError(
+            f"The study-area data file {path} is missing; reinstall gapmap or rebuild data/ "
+            "with `python -m gapmap.prepare`."
+        )
+    las = _read_layer(path, "la")
+    lsoas = _read_layer(path, "lsoa")
+    census = _read_layer(path, "schools_census")
+    caseload = _read_layer(path, "ehcp_caseload")
+    provision, excluded = provision_from_census(census, source_name=f"{path.name} (layer schools_census)")
+    return StudyInputs(
+        name=name,
+        slug=slug,
+        las=las.sort_values("la_gss").reset_index(drop=True),
+        lsoas=lsoas.sort_values("lsoa_code").reset_index(drop=True),
+        provision=provision,
+        ehcp=pd.DataFrame(caseload),
+        excluded=excluded,
+        vintages=dict(VINTAGES),
+    )
