@@ -37,6 +37,14 @@ class Results:
         The provision analysed (points, EPSG:27700).
     la_summary
         One row per LA (polygons, EPSG:27700).
+    flows
+        Cross-LA dependence (resident LA -> provider LA) per kind, when computed.
+    opportunities
+        Ranked shared-service opportunities, when computed.
+    clusters
+        Border gap clusters (LSOAs beyond threshold spanning LAs), when computed.
+    notes
+        Method notes shown wherever the figures are (proxies used, assumptions).
     """
 
     inputs: StudyInputs
@@ -44,6 +52,10 @@ class Results:
     lsoa: gpd.GeoDataFrame
     provision: gpd.GeoDataFrame
     la_summary: gpd.GeoDataFrame
+    flows: pd.DataFrame | None = None
+    opportunities: pd.DataFrame | None = None
+    clusters: gpd.GeoDataFrame | None = None
+    notes: tuple[str, ...] = ()
 
 
 def supply_of_kind(provision: gpd.GeoDataFrame, kind: str, settings: Settings) -> gpd.GeoDataFrame:
