@@ -18,16 +18,35 @@ INTERNAL_ERROR_EXIT = 70
 
 
 class _GapmapGroup(click.Group):
-    """Turns :class:`GapmapError` into one sentence on stderr and its exit code."""
+    """Turns errors into one sentence on stderr and a distinct exit code.
+
+    Exit codes: 2 bad input, 3 network failure, 4 output not writable (see
+    :mod:`gapmap.errors`), 70 internal error (a bug), 130 interrupted.
+    ``--debug`` re-raises so the traceback is shown.
+    """
 
     def invoke(self, ctx: click.Context) -> object:
         try:
             return super().invoke(ctx)
+        except (click.exceptions.Exit, click.ClickException, click.Abort):
+            raise
         except GapmapError as error:
             if ctx.obj and ctx.obj.get("debug"):
                 raise
             click.echo(f"Error: {error}", err=True)
             sys.exit(error.exit_code)
+        except KeyboardInterrupt:
+            click.echo("Interrupted: no output was changed.", err=True)
+            sys.exit(130)
+        except Exception as error:
+            if ctx.obj and ctx.obj.get("debug"):
+                raise
+            click.echo(
+                f"Internal error ({type(error).__name__}: {error}); this is a bug in gapmap: "
+                "please report it with the output of the same command run with --debug.",
+                err=True,
+            )
+            sys.exit(INTERNAL_ERROR_EXIT)
 
 
 @click.group(cls=_GapmapGroup, context_settings={"help_option_names": ["-h", "--help"]})

@@ -7,7 +7,7 @@ import shutil
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
+from typing import IO, Iterator
 
 import geopandas as gpd
 import pandas as pd
@@ -24,7 +24,9 @@ def staged_directory(target: Path) -> Iterator[Path]:
 
     If the body raises (or the process is killed) ``target`` is left as it was
     and the temporary folder is removed (or, after a kill, left as a hidden
-    ``.<name>.tmp-*`` folder that the next build cleans up).
+    ``.<name>.tmp-*`` folder that the next build cleans up).  A lock file
+    ``.<name>.lock`` beside ``target`` stops two runs writing the same folder
+    at once: the second is refused with :class:`OutputError`.
 
     Parameters
     ----------
@@ -39,28 +41,58 @@ def staged_directory(target: Path) -> Iterator[Path]:
     Raises
     ------
     OutputError
-        If the parent folder cannot be created or written.
+        If the parent folder cannot be created or written, or another run
+        holds the lock.
     """
     target = Path(target)
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
-        for stale in target.parent.glob(f".{target.name}.tmp-*"):
-            shutil.rmtree(stale, ignore_errors=True)
-        staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-", dir=target.parent))
-        umask = os.umask(0)
-        os.umask(umask)
-        staging.chmod(0o777 & ~umask)  # mkdtemp makes it private; outputs are for sharing
+        lock = open(target.parent / f".{target.name}.lock", "a+b")  # noqa: SIM115 - held until the swap
     except OSError as error:
         raise OutputError(
             f"Cannot write to the output folder {target.parent} ({error.strerror or error}); "
             "choose another with --out."
         ) from None
+    with lock:
+        if not _try_lock(lock):
+            raise OutputError(
+                f"Another gapmap run is writing {target} right now; wait for it to finish, "
+                "or choose another folder with --out."
+            )
+        for stale in target.parent.glob(f".{target.name}.tmp-*"):
+            shutil.rmtree(stale, ignore_errors=True)
+        try:
+            staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-", dir=target.parent))
+            umask = os.umask(0)
+            os.umask(umask)
+            staging.chmod(0o777 & ~umask)  # mkdtemp makes it private; outputs are for sharing
+        except OSError as error:
+            raise OutputError(
+                f"Cannot write to the output folder {target.parent} ({error.strerror or error}); "
+                "choose another with --out."
+            ) from None
+        try:
+            yield staging
+            _swap_into_place(staging, target)
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
+
+
+def _try_lock(handle: IO[bytes]) -> bool:
+    """Take an exclusive advisory lock without waiting; the OS drops it if the process dies."""
     try:
-        yield staging
-        _swap_into_place(staging, target)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
+        if os.name == "nt":
+            import msvcrt
+
+            msvcrt.locking(handle.fileno(), msvcrt.LK_NBLCK, 1)
+        else:
+            import fcntl
+
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        return False
+    return True
 
 
 def _swap_into_place(staging: Path, target: Path) -> None:

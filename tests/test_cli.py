@@ -35,7 +35,7 @@ def test_build_writes_maps_gpkg_and_tables(tmp_path):
     assert len(lsoa) == 1240 and lsoa["children_0_15"].sum() == 336_297
     summary = pd.read_csv(folder / "tables" / "la_summary.csv")
     assert summary["special_children_beyond"].sum() == lsoa["special_children_beyond"].sum()
-    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")], "staging folder left behind"
+    assert not [p for p in tmp_path.iterdir() if ".tmp-" in p.name or ".old-" in p.name], "staging folder left behind"
 
 
 def test_index_page_labels_distances_as_straight_line(ne_build):
@@ -119,3 +119,16 @@ def test_installed_command_runs_from_any_directory(tmp_path):
     done = subprocess.run([str(exe), "build", "--tiles", "none"], cwd=tmp_path, env=env, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     assert (tmp_path / "maps" / "north-east" / "gapmap.gpkg").is_file()
+
+
+def test_internal_error_is_one_sentence_with_exit_70(tmp_path, monkeypatch):
+    def broken(*args, **kwargs):
+        raise ZeroDivisionError("division by zero")
+
+    monkeypatch.setattr("gapmap.cli.build_study", broken)
+    result = CliRunner().invoke(main, ["build", "--out", str(tmp_path)])
+    assert result.exit_code == 70
+    assert result.output.startswith("Internal error (ZeroDivisionError") and "--debug" in result.output
+    assert "Traceback" not in result.output
+    debug = CliRunner().invoke(main, ["--debug", "build", "--out", str(tmp_path)])
+    assert isinstance(debug.exception, ZeroDivisionError)
