@@ -11,8 +11,12 @@ import click
 from gapmap.build import DEFAULT_OUT, build as build_study
 from gapmap.errors import GapmapError
 from gapmap.model import KINDS
-from gapmap.settings import DEFAULT_KINDS, METRES_PER_MILE, Settings
+from gapmap.settings import (
+    DEFAULT_KINDS, DEFAULT_RULES, METRES_PER_MILE, RULE_SETS, SPECIALIST_DEMAND_METHODS, Settings,
+)
 from gapmap.sources.embedded import load_embedded
+from gapmap.sources.live import fetch_live, load_live
+from gapmap.sources.user_files import apply_user_files
 
 INTERNAL_ERROR_EXIT = 70
 
@@ -75,6 +79,23 @@ def _parse_thresholds(values: tuple[str, ...]) -> dict[str, float]:
     return thresholds
 
 
+def _area_options(command: click.Command) -> click.Command:
+    """Options choosing a study area from the live public sources, and the download cache."""
+    options = [
+        click.option("--ca", default=None, metavar="CODE|NAME",
+                     help="Combined authority (E47 code or name), loaded from the public sources."),
+        click.option("--la", default=None, metavar="CODE[,CODE...]",
+                     help="LAs (ONS E06/E07/E08/E09/E10 or DfE 3-digit codes, or names), loaded from the "
+                     "public sources; two-tier districts resolve to their county."),
+        click.option("--cache-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+                     help="Download cache folder (default: GAPMAP_CACHE_DIR, else the user cache folder)."),
+        click.option("--refresh", is_flag=True, help="Download everything again, even when cached."),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
 @main.command()
 @click.option(
     "--out", type=click.Path(file_okay=False, path_type=Path), default=DEFAULT_OUT, show_default=True,
@@ -90,6 +111,19 @@ def _parse_thresholds(values: tuple[str, ...]) -> dict[str, float]:
     "special, AP and secondary; 2 miles for primary (statutory walking distances).",
 )
 @click.option(
+    "--rules", default=DEFAULT_RULES, show_default=True, type=click.Choice(sorted(RULE_SETS)),
+    help="Walking-distance rule set by age, for the counts of children beyond the statutory distance.",
+)
+@click.option(
+    "--circuity", type=float, default=1.0, show_default=True,
+    help="Factor (1 or more) applied to straight-line distances to approximate route length.",
+)
+@click.option(
+    "--specialist-demand", type=click.Choice(SPECIALIST_DEMAND_METHODS), default="ehcp", show_default=True,
+    help="Demand for special, AP, SEN unit and resourced provision: EHC plans (SEN2) apportioned to LSOAs, "
+    "or all children of the kind's ages.",
+)
+@click.option(
     "--tiles", default="OpenStreetMap", show_default=True,
     help="Base map tiles for the interactive map (a folium tile name, or 'none').",
 )
@@ -97,17 +131,41 @@ def _parse_thresholds(values: tuple[str, ...]) -> dict[str, float]:
     "--data", "data_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
     help="Read the study area from this GeoPackage instead of the embedded North East data.",
 )
-def build(out: Path, kinds: str, thresholds: tuple[str, ...], tiles: str, data_file: Path | None) -> None:
+@_area_options
+@click.option("--offline", is_flag=True, help="With --ca/--la: use only the download cache (see `gapmap fetch`).")
+@click.option("--schools", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Own schools file (CSV with easting/northing, GeoPackage, GeoJSON, GeoParquet); replaces "
+              "the provision of the kinds it lists.")
+@click.option("--boundaries", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Own LSOA polygons (lsoa_code); replaces the LSOA boundaries.")
+@click.option("--population", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Own children aged 0-15 per LSOA (lsoa_code, children_0_15).")
+def build(
+    out: Path, kinds: str, thresholds: tuple[str, ...], rules: str, circuity: float, specialist_demand: str,
+    tiles: str, data_file: Path | None,
+    ca: str | None, la: str | None, cache_dir: Path | None, refresh: bool, offline: bool,
+    schools: Path | None, boundaries: Path | None, population: Path | None,
+) -> None:
     """Analyse a study area and write its maps, summary page and tables.
 
     With no options, builds the embedded North East Combined Authority into
     maps/north-east/: index.html (summary), map.html (interactive map),
     gapmap.gpkg (layers lsoa, provision, la_summary) and tables/*.csv.
     """
-    settings = Settings(kinds=tuple(k.strip() for k in kinds.split(",") if k.strip()))
+    settings = Settings(kinds=tuple(k.strip() for k in kinds.split(",") if k.strip()), rules=rules,
+                        circuity=circuity, specialist_demand=specialist_demand)
     for kind, metres in _parse_thresholds(thresholds).items():
         settings = settings.with_threshold(kind, metres)
-    inputs = load_embedded("north-east", path=data_file)
+    live = bool(ca or la)
+    if data_file is not None and live:
+        raise click.UsageError("--data reads a prepared GeoPackage: use it without --ca/--la.")
+    if (offline or refresh or cache_dir) and not live:
+        raise click.UsageError("--offline, --refresh and --cache-dir apply to an area chosen with --ca or --la.")
+    if live:
+        inputs = load_live(ca, la, cache_dir=cache_dir, offline=offline, refresh=refresh)
+    else:
+        inputs = load_embedded("north-east", path=data_file)
+    inputs = apply_user_files(inputs, schools=schools, boundaries=boundaries, population=population)
     target = build_study(
         inputs,
         settings=settings,
@@ -116,3 +174,17 @@ def build(out: Path, kinds: str, thresholds: tuple[str, ...], tiles: str, data_f
         progress=lambda message: click.echo(f"{inputs.name}: {message}...", err=True),
     )
     click.echo(f"Wrote {target / 'index.html'}")
+
+
+@main.command()
+@_area_options
+def fetch(ca: str | None, la: str | None, cache_dir: Path | None, refresh: bool) -> None:
+    """Download and cache everything a build of --ca or --la needs, and report it.
+
+    Run it once with a network connection; `gapmap build --ca/--la ... --offline`
+    then works from the cache alone.
+    """
+    if not (ca or la):
+        raise click.UsageError("Name the area to fetch with --ca or --la.")
+    report = fetch_live(ca, la, cache_dir=cache_dir, refresh=refresh)
+    click.echo(report.to_string(index=False))

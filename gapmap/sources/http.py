@@ -1,0 +1,344 @@
+"""Downloads through the cache: retries, streaming to a temporary file, content checks, offline mode.
+
+Every live source fetches through one :class:`Downloader`.  A body is streamed
+to a ``.part-*`` file, its length checked against ``Content-Length`` and its
+content checked by the source's validator; only then does it become a cache
+entry.  Retries with exponential backoff on 429, 5xx, connection errors and
+timeouts are urllib3's :class:`~urllib3.util.Retry` mounted on a requests
+adapter.  HTTPS certificates are always verified.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Mapping
+
+import requests
+from requests.adapters import HTTPAdapter
+from tqdm.auto import tqdm
+from urllib3.util import Retry
+
+from gapmap.errors import DataFileError, NetworkError
+from gapmap.sources.cache import Cache
+
+log = logging.getLogger(__name__)
+
+RETRY_STATUSES = (429, 500, 502, 503, 504)
+TIMEOUT_S = (15.0, 120.0)  # connect, read
+_CHUNK = 1 << 16
+
+Validator = Callable[[Path], None]
+
+
+@dataclass(frozen=True)
+class Fetched:
+    """A body obtained for one URL.
+
+    Attributes
+    ----------
+    url
+        Full URL, query string included.
+    path
+        The cached body.
+    label
+        What it is, for messages and reports (e.g. ``"GIAS establishments"``).
+    size
+        Bytes.
+    fetched_at
+        When it was downloaded (ISO 8601, UTC).
+    from_cache
+        True when no request was made in this run.
+    """
+
+    url: str
+    path: Path
+    label: str
+    size: int
+    fetched_at: str
+    from_cache: bool
+
+
+def make_session(*, retries: int = 5, backoff_factor: float = 1.0) -> requests.Session:
+    """Return a requests session that retries 429/5xx, connection errors and timeouts with backoff.
+
+    Parameters
+    ----------
+    retries
+        Maximum retries per request.
+    backoff_factor
+        urllib3 backoff factor: sleeps of 0, 2, 4, 8 ... times this many seconds
+        (``Retry-After`` is honoured on 429 and 503).
+
+    Returns
+    -------
+    requests.Session
+        Session with the retrying adapter mounted for ``http://`` and ``https://``.
+    """
+    retry = Retry(
+        total=retries,
+        backoff_factor=backoff_factor,
+        status_forcelist=RETRY_STATUSES,
+        allowed_methods=frozenset({"GET"}),
+        respect_retry_after_header=True,
+        raise_on_status=False,
+    )
+    session = requests.Session()
+    adapter = HTTPAdapter(max_retries=retry)
+    session.mount("https://", adapter)
+    session.mount("http://", adapter)
+    session.headers["User-Agent"] = "gapmap (+https://pypi.org/project/gapmap/)"
+    return session
+
+
+def full_url(url: str, params: Mapping[str, Any] | None = None) -> str:
+    """Return ``url`` with ``params`` encoded as requests would send them (the cache key)."""
+    return requests.Request("GET", url, params=dict(params or {})).prepare().url or url
+
+
+class Downloader:
+    """Fetch URLs into a :class:`~gapmap.sources.cache.Cache`.
+
+    Parameters
+    ----------
+    cache
+        Where bodies are kept.
+    offline
+        Use only the cache; a missing entry is an error naming the URL.
+    refresh
+        Download every URL again once in this run, even when cached.
+    session
+        A requests session (default :func:`make_session`).
+
+    Attributes
+    ----------
+    fetched
+        Every body obtained, in order, for reports.
+    """
+
+    def __init__(
+        self,
+        cache: Cache,
+        *,
+        offline: bool = False,
+        refresh: bool = False,
+        session: requests.Session | None = None,
+    ) -> None:
+        self.cache = cache
+        self.offline = offline
+        self.refresh = refresh
+        self.session = session or make_session()
+        self.fetched: list[Fetched] = []
+        self._refreshed: set[str] = set()
+
+    def cached(self, url: str, *, params: Mapping[str, Any] | None = None, label: str) -> Fetched | None:
+        """Return the intact cached body of a URL without any request, or ``None``.
+
+        Parameters
+        ----------
+        url, params
+            The request.
+        label
+            What it is, for messages.
+
+        Raises
+        ------
+        DataFileError
+            In offline mode, if the cached body fails its checksum.
+        """
+        key = full_url(url, params)
+        if self.refresh and key not in self._refreshed:
+            return None
+        entry = self.cache.get(key)
+        if entry is None:
+            return None
+        if not entry.intact:
+            if self.offline:
+                raise DataFileError(
+                    f"The cached {label} from {key} ({entry.path}) is corrupt (checksum mismatch); "
+                    "run again without --offline to download it again."
+                )
+            log.warning("Cached %s from %s is corrupt (checksum mismatch); downloading it again.", label, key)
+            self.cache.remove(key)
+            return None
+        found = Fetched(key, entry.path, label, entry.size, entry.fetched_at, from_cache=True)
+        self.fetched.append(found)
+        return found
+
+    def fetch(
+        self,
+        url: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        label: str,
+        validate: Validator,
+        missing_ok: bool = False,
+    ) -> Fetched | None:
+        """Return the body of a URL from the cache, or download, validate and cache it.
+
+        Parameters
+        ----------
+        url, params
+            The request.
+        label
+            What it is, for messages and progress bars.
+        validate
+            Raises :class:`~gapmap.errors.NetworkError` if a downloaded body is
+            not the expected content (an HTML error page, a truncated CSV).
+        missing_ok
+            Return ``None`` on HTTP 404 instead of raising.
+
+        Returns
+        -------
+        Fetched or None
+            ``None`` only for a 404 with ``missing_ok``.
+
+        Raises
+        ------
+        DataFileError
+            Offline and not cached (or cached but corrupt).
+        NetworkError
+            The request failed after retries, was cut short, or returned the wrong content.
+        """
+        found = self.cached(url, params=params, label=label)
+        if found is not None:
+            return found
+        key = full_url(url, params)
+        if self.offline:
+            raise DataFileError(
+                f"Offline, and the {label} from {key} is not in the cache {self.cache.root}; "
+                "run `gapmap fetch` (or the same command without --offline) with a network connection first."
+            )
+        partial = self.cache.partial()
+        try:
+            if self._download(key, partial, label) == 404:
+                if missing_ok:
+                    return None
+                raise NetworkError(f"The {label} at {key} does not exist (HTTP 404); check the base URL setting.")
+            validate(partial)
+            entry = self.cache.put(key, partial)
+        finally:
+            partial.unlink(missing_ok=True)
+        self._refreshed.add(key)
+        found = Fetched(key, entry.path, label, entry.size, entry.fetched_at, from_cache=False)
+        self.fetched.append(found)
+        return found
+
+    def _download(self, url: str, target: Path, label: str) -> int:
+        try:
+            response = self.session.get(url, stream=True, timeout=TIMEOUT_S)
+        except requests.RequestException as error:
+            raise NetworkError(f"Could not download the {label} from {url} after retries ({error}); "
+                               "check the connection or the base URL setting.") from None
+        with response:
+            if response.status_code == 404:
+                return 404
+            if response.status_code >= 400:
+                raise NetworkError(f"Downloading the {label} from {url} failed with HTTP {response.status_code} "
+                                   "after retries; try again later or check the base URL setting.")
+            expected = response.headers.get("Content-Length")
+            total = int(expected) if expected and expected.isdigit() else None
+            try:
+                with open(target, "wb") as out, tqdm(
+                    total=total, unit="B", unit_scale=True, desc=label, disable=None, leave=False
+                ) as bar:
+                    for chunk in response.iter_content(_CHUNK):
+                        out.write(chunk)
+                        bar.update(len(chunk))
+            except requests.RequestException as error:
+                raise NetworkError(f"The download of the {label} from {url} was cut short ({error}); nothing was "
+                                   "cached: run the command again.") from None
+            received = response.raw.tell()
+            if total is not None and received != total:
+                raise NetworkError(f"The download of the {label} from {url} was cut short ({received} of {total} "
+                                   "bytes); nothing was cached: run the command again.")
+            return response.status_code
+
+
+def _head(path: Path, size: int = 4096) -> bytes:
+    with open(path, "rb") as handle:
+        return handle.read(size)
+
+
+def reject_html(path: Path, *, label: str, url_hint: str) -> None:
+    """Raise :class:`~gapmap.errors.NetworkError` if a body is empty or an HTML page.
+
+    Parameters
+    ----------
+    path
+        The downloaded body.
+    label, url_hint
+        What it is and where it came from, for the message.
+    """
+    head = _head(path).lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if not head:
+        raise NetworkError(f"The {label} from {url_hint} came back empty; nothing was cached: check the request "
+                           "parameters and try again.")
+    if head.startswith((b"<!doctype html", b"<html", b"<?xml")):
+        raise NetworkError(f"The {label} from {url_hint} is a web page, not data (an error page or a login "
+                           "portal?); nothing was cached: check the base URL setting.")
+
+
+def csv_validator(*, label: str, url_hint: str, columns: list[str], encoding: str) -> Validator:
+    """Return a validator checking that a body is a CSV whose header holds ``columns``, with at least one row.
+
+    Parameters
+    ----------
+    label, url_hint
+        What it is and where it came from, for the message.
+    columns
+        Column names the header must contain.
+    encoding
+        Text encoding of the file.
+
+    Returns
+    -------
+    callable
+        Raises :class:`~gapmap.errors.NetworkError` on a body that does not pass.
+    """
+
+    def validate(path: Path) -> None:
+        reject_html(path, label=label, url_hint=url_hint)
+        lines = _head(path, 1 << 16).decode(encoding, errors="replace").lstrip("\ufeff").splitlines()
+        missing = [c for c in columns if c not in lines[0]]
+        if missing:
+            raise NetworkError(f"The {label} from {url_hint} does not have the expected CSV header (missing "
+                               f"{', '.join(missing)}); nothing was cached: check the base URL setting.")
+        if not any(line.strip() for line in lines[1:]):
+            raise NetworkError(f"The {label} from {url_hint} has a header but no rows; nothing was cached: "
+                               "check the request parameters and the base URL setting.")
+
+    return validate
+
+
+def json_validator(*, label: str, url_hint: str) -> Validator:
+    """Return a validator checking that a body is a JSON object without an ``error`` member (ArcGIS style).
+
+    Parameters
+    ----------
+    label, url_hint
+        What it is and where it came from, for the message.
+
+    Returns
+    -------
+    callable
+        Raises :class:`~gapmap.errors.NetworkError` on a body that does not pass.
+    """
+
+    def validate(path: Path) -> None:
+        reject_html(path, label=label, url_hint=url_hint)
+        try:
+            data = json.loads(path.read_bytes())
+        except ValueError as error:
+            raise NetworkError(f"The {label} from {url_hint} is not valid JSON ({error}); nothing was cached: "
+                               "try again.") from None
+        if not isinstance(data, dict):
+            raise NetworkError(f"The {label} from {url_hint} is not a JSON object; nothing was cached.")
+        if "error" in data:
+            message = data["error"].get("message") if isinstance(data["error"], dict) else data["error"]
+            raise NetworkError(f"The server answered the {label} request {url_hint} with an error ({message}); "
+                               "check the ONS service names in the gapmap config file.")
+
+    return validate
