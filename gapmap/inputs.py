@@ -27,11 +27,21 @@ class StudyInputs:
     lsoas
         Small areas where children live: ``lsoa_code``, ``lsoa_name``,
         ``la_gss``, ``children_0_15``, deprivation columns, ``centroid_easting``,
-        ``centroid_northing`` and polygon geometry on EPSG:27700.
+        ``centroid_northing`` and polygon geometry on EPSG:27700.  Optional:
+        ``age_0`` .. ``age_15`` (children by single year of age; without them
+        the engine splits ``children_0_15`` evenly across the years, as an
+        estimate) and ``idaci_score`` (IDACI rate; otherwise ``idaci_decile``
+        is used when EHC plans are weighted by deprivation).
     provision
         The canonical provision table (:mod:`gapmap.model`).
     ehcp
-        EHC plan caseload per LA (SEN2), or an empty frame when not available.
+        EHC plan caseload per LA (SEN2 ``caseload.csv``: ``la_gss``,
+        ``time_period``, placement columns such as ``special_total``), or an
+        empty frame when not available.
+    ehcp_needs
+        EHC plans per LA by primary need (SEN2 ``sen_needs_all_plans.csv``:
+        ``la_gss``, ``time_period``, ``number_asd`` .. ``number_need_unknown``),
+        or an empty frame when not available.
     excluded
         Source rows that could not be used, with the reason (never dropped silently).
     vintages
@@ -46,3 +56,4 @@ class StudyInputs:
     ehcp: pd.DataFrame = field(default_factory=pd.DataFrame)
     excluded: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=EXCLUDED_COLUMNS))
     vintages: dict[str, str] = field(default_factory=dict)
+    ehcp_needs: pd.DataFrame = field(default_factory=pd.DataFrame)

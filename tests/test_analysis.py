@@ -1,4 +1,4 @@
-"""First-cut analysis: children beyond thresholds, LA summary reconciliation."""
+"""The analysis: children beyond thresholds, LA summary reconciliation, settings validation."""
 
 from __future__ import annotations
 
@@ -34,11 +34,18 @@ def test_la_summary_reconciles_with_lsoas_and_provision(ne_inputs, ne_results):
     by_la = ne_results.lsoa.groupby("la_gss")
     assert (summary["children_0_15"] == by_la["children_0_15"].sum()).all()
     assert summary["children_0_15"].sum() == 336_297
+    provision = ne_results.provision
     for kind in ne_results.settings.kinds:
         assert (summary[f"{kind}_children_beyond"] == by_la[f"{kind}_children_beyond"].sum()).all()
-        sites = ne_inputs.provision["kind"] == kind
-        assert summary[f"{kind}_sites"].sum() == sites.sum()
-        assert summary[f"{kind}_pupils"].sum() == ne_inputs.provision.loc[sites, "pupils"].sum()
+        supply = provision[(provision["kind"] == kind) & provision["analysed"]]
+        assert summary[f"{kind}_sites"].sum() == len(supply)
+        assert summary[f"{kind}_pupils"].sum() == supply["pupils"].sum()
+        assert summary[f"{kind}_places"].sum() == supply["places"].sum()
+        not_counted = provision[(provision["kind"] == kind) & ~provision["analysed"]]
+        assert len(supply) + len(not_counted) == (ne_inputs.provision["kind"] == kind).sum()
+    # Only Great Park Academy (a secondary free school with pupils aged 9-10 only) serves none of its kind's ages.
+    assert provision.loc[~provision["analysed"] & provision["kind"].isin(ne_results.settings.kinds), "name"].tolist() == [
+        "Great Park Academy"]
     assert summary["sites"].sum() == len(ne_inputs.provision)
 
 
@@ -69,6 +76,17 @@ def test_kind_with_no_sites_puts_every_child_beyond(ne_inputs):
         ({"kinds": ()}, "No provision kinds"),
         ({"thresholds_m": {"special": -1.0}, "kinds": ("special",)}, "positive number of metres"),
         ({"sectors": ("charity",)}, "Unknown sector"),
+        ({"rules": "scotland-1999"}, "Unknown distance rule set"),
+        ({"circuity": 0.8}, "circuity factor must be a number >= 1.0"),
+        ({"circuity": 1.2, "cost_backend": lambda o, d, m: None}, "circuity factor applies to straight lines only"),
+        ({"ages": {"special": (15, 4)}, "kinds": ("special",)}, "ages for special"),
+        ({"catchments_m": {"special": 0}, "kinds": ("special",)}, "catchment for special"),
+        ({"specialist_demand": "guess"}, "specialist_demand must be one of"),
+        ({"idaci_weight": 2}, "idaci_weight must be a number from 0 to 1"),
+        ({"need_mix": {"ASD": 0.5}}, "need_mix must map need codes"),
+        ({"need_mix": {"XYZ": 1.0}}, "need_mix must map need codes"),
+        ({"step_weights": ()}, "step_weights"),
+        ({"distance_bands_miles": (0,)}, "distance_bands_miles"),
     ],
 )
 def test_bad_settings_raise_input_error(kwargs, message):

@@ -52,3 +52,14 @@ def test_pairs_within_matches_brute_force_and_includes_the_limit(ne_inputs):
     # A site exactly at the limit (3-4-5 triangle) is inside the catchment; coincident points are kept.
     tri = pairs_within(pd.DataFrame({"x": [0.0], "y": [0.0]}), pd.DataFrame({"x": [3.0, 0.0], "y": [4.0, 0.0]}), 5.0)
     assert sorted(tri["cost"]) == [0.0, 5.0]
+
+
+def test_pairs_within_names_ids_as_categories_and_keeps_repeated_ids():
+    origins = pd.DataFrame({"x": [0.0, 1.0], "y": [0.0, 0.0]}, index=["a", "b"])
+    sites = pd.DataFrame({"x": [0.0, 0.5], "y": [1.0, 0.0]}, index=["s", "s"])
+    pairs = pairs_within(origins, sites, 2.0)
+    assert str(pairs["origin"].dtype) == "category" and list(pairs["origin"].cat.categories) == ["a", "b"]
+    assert pairs["origin"].tolist() == ["a", "a", "b", "b"]
+    assert pairs["dest"].dtype == object and pairs["dest"].tolist() == ["s", "s", "s", "s"]
+    everything = pairs_within(origins, sites, np.inf)
+    assert len(everything) == 4

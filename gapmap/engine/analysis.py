@@ -1,8 +1,9 @@
-"""First-cut gap analysis: nearest provision per LSOA and kind, children beyond a threshold, LA summary.
+"""The gap analysis: demand, supply, distances and floating catchments per LSOA, site, LA and CA.
 
 Distances are straight lines on British National Grid (EPSG:27700) from the
-LSOA centroid to the provision's location: shorter than the statutory walking
-route, so counts of children beyond a threshold are lower bounds.
+LSOA centroid to the provision's location unless the settings name a circuity
+factor or another cost backend: shorter than the statutory walking route, so
+counts of children beyond a distance are lower bounds.
 """
 
 from __future__ import annotations
@@ -13,11 +14,23 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from gapmap.engine.distance import nearest
+from gapmap.engine.demand import SPECIALIST_KINDS, children_by_age, kind_demand
+from gapmap.engine.metrics import kind_metrics
+from gapmap.engine.pairs import (
+    cost_backend,
+    lsoa_origins,
+    provision_supply,
+    suitable_sites,
+)
+from gapmap.engine.summary import area_summary, la_summary
+from gapmap.engine.validate import check_inputs
 from gapmap.inputs import StudyInputs
 from gapmap.settings import Settings
 
 DISTANCE_METHOD = "straight line between LSOA centroid and school postcode centroid, EPSG:27700"
+
+#: Per-site metric columns added to the provision table.
+SITE_COLUMNS = ("catchment_demand", "catchment_ratio", "nearest_demand", "nearest_demand_other_la")
 
 
 @dataclass(frozen=True)
@@ -31,10 +44,11 @@ class Results:
     settings
         The settings used.
     lsoa
-        One row per LSOA: demand and, per kind, nearest provision, distance and
-        children beyond the threshold (polygons, EPSG:27700).
+        One row per LSOA: children and, per kind, demand, nearest suitable
+        provision, distances, counts beyond distances and floating-catchment
+        ratios (polygons, EPSG:27700).
     provision
-        The provision analysed (points, EPSG:27700).
+        All provision with places, ages served and per-site metrics (points, EPSG:27700).
     la_summary
         One row per LA (polygons, EPSG:27700).
     flows
@@ -45,6 +59,10 @@ class Results:
         Border gap clusters (LSOAs beyond threshold spanning LAs), when computed.
     notes
         Method notes shown wherever the figures are (proxies used, assumptions).
+    ca_summary
+        One row per combined authority (or the whole study area): LA figures pooled.
+    need_access
+        One row per LSOA, kind and SEN need type, when demand is split by need.
     """
 
     inputs: StudyInputs
@@ -56,114 +74,71 @@ class Results:
     opportunities: pd.DataFrame | None = None
     clusters: gpd.GeoDataFrame | None = None
     notes: tuple[str, ...] = ()
+    ca_summary: pd.DataFrame | None = None
+    need_access: pd.DataFrame | None = None
 
 
-def supply_of_kind(provision: gpd.GeoDataFrame, kind: str, settings: Settings) -> gpd.GeoDataFrame:
-    """Provision of one kind from the sectors in ``settings``.
-
-    Parameters
-    ----------
-    provision
-        Canonical provision table.
-    kind
-        Provision kind.
-    settings
-        Analysis settings (sectors counted as supply).
-
-    Returns
-    -------
-    geopandas.GeoDataFrame
-        The matching rows, in ``provision_id`` order.
-    """
-    mask = (provision["kind"] == kind) & provision["sector"].isin(settings.sectors)
-    return provision[mask.fillna(False)]
+def _method_notes(settings: Settings, label: str) -> list[str]:
+    rules = settings.rule_set
+    catchments = ", ".join(f"{k} {settings.catchment(k):,.0f} m" for k in settings.kinds)
+    weights = ", ".join(f"{w:g}" for w in settings.step_weights)
+    return [
+        f"Distances: {label}, from the LSOA centroid to the provision's point; "
+        "the statutory walking route is longer, so counts of children beyond a distance are lower bounds.",
+        f"Walking distances by age: {rules.describe()}",
+        f"Floating catchments (2SFCA, Luo and Wang 2003): places per child within {catchments}. Enhanced 2SFCA "
+        f"(Luo and Qi 2009): weights {weights} over equal-width zones of the catchment, in both steps. Gaussian "
+        f"2SFCA: weight exp(-d^2 / 2 sigma^2) with sigma = {settings.gaussian_sigma_share:g} x catchment. "
+        "Blank where no provision lies within the catchment. Computed per kind over all its ages and need types.",
+    ]
 
 
-def lsoa_nearest(inputs: StudyInputs, settings: Settings) -> gpd.GeoDataFrame:
-    """Nearest provision of each kind from every LSOA centroid.
-
-    Parameters
-    ----------
-    inputs
-        Study inputs.
-    settings
-        Kinds, thresholds and sectors.
-
-    Returns
-    -------
-    geopandas.GeoDataFrame
-        The LSOA table with, per kind ``k``: ``k_nearest_id``, ``k_nearest_la``
-        (ONS code of the education LA of that provision), ``k_cross_la``
-        (nearest lies in another LA), ``k_straight_line_m``, ``k_beyond``
-        (distance > threshold, or no provision at all) and ``k_children_beyond``.
-    """
-    lsoas = inputs.lsoas
-    out = lsoas[["lsoa_code", "lsoa_name", "la_gss", "children_0_15", *_optional(lsoas), "geometry"]].copy()
-    origins = lsoas.set_index("lsoa_code")[["centroid_easting", "centroid_northing"]]
-    for kind in settings.kinds:
-        supply = supply_of_kind(inputs.provision, kind, settings)
-        sites = pd.DataFrame(
-            {"x": supply.geometry.x.to_numpy(), "y": supply.geometry.y.to_numpy()},
-            index=supply["provision_id"].to_numpy(),
+def _supply_notes(provision: pd.DataFrame, settings: Settings) -> list[str]:
+    used = provision[provision["analysed"].to_numpy()]
+    proxy = int(used["places_proxy"].sum())
+    notes = []
+    if proxy:
+        notes.append(
+            f"Places: {proxy} of {len(used)} sites analysed have no capacity in the source, so their places are "
+            "pupils on roll (a proxy: a full school's roll equals its capacity, a school with spare places has "
+            "fewer pupils than places); columns *_places_proxy flag or count them."
         )
-        found = nearest(origins, sites)
-        site_la = supply.set_index("provision_id")["la_gss"]
-        nearest_la = found["dest"].map(site_la)
-        distance = found["distance"].to_numpy()
-        beyond = ~(distance <= settings.threshold(kind))  # NaN (no provision) counts as beyond
-        out[f"{kind}_nearest_id"] = found["dest"].astype("string").to_numpy()
-        out[f"{kind}_nearest_la"] = nearest_la.astype("string").to_numpy()
-        out[f"{kind}_cross_la"] = (nearest_la.to_numpy() != out["la_gss"].to_numpy()) & found["dest"].notna().to_numpy()
-        out[f"{kind}_straight_line_m"] = np.round(distance, 1)
-        out[f"{kind}_beyond"] = beyond
-        out[f"{kind}_children_beyond"] = np.where(beyond, out["children_0_15"].to_numpy(), 0)
-    return out.reset_index(drop=True)
+    of_kinds = provision["kind"].isin(settings.kinds).fillna(False).to_numpy(dtype=bool)
+    in_sectors = provision["sector"].isin(settings.sectors).fillna(False).to_numpy(dtype=bool)
+    outside = provision[of_kinds & in_sectors & ~provision["analysed"].to_numpy()]
+    if len(outside):
+        listed = "; ".join(f"{r.name} ({r.kind}, ages {r.age_low}-{r.age_high})" for r in outside.head(5).itertuples())
+        notes.append(f"{len(outside)} site(s) serve none of the ages their kind is analysed for and are not counted "
+                     f"as supply: {listed}{'; ...' if len(outside) > 5 else ''}.")
+    ages = used["age_source"].value_counts()
+    if len(ages):
+        notes.append("Ages served: " + "; ".join(f"{n} sites: {source}" for source, n in ages.items()) + ".")
+    if not used["needs"].notna().any():
+        notes.append("SEN need types of provision are unknown in the source: every site of a kind is counted "
+                     "as suitable for every need.")
+    missing = [k for k in settings.kinds if not provision["kind"].eq(k).fillna(False).to_numpy(dtype=bool)
+               [provision["analysed"].to_numpy()].any()]
+    if missing:
+        notes.append(f"No located provision of kind(s) {', '.join(missing)}: every child is counted beyond every "
+                     "distance, LSOA floating-catchment ratios are blank and LA place ratios are 0.")
+    return notes
 
 
-def _optional(lsoas: pd.DataFrame) -> list[str]:
-    wanted = ["imd_decile", "idaci_decile"]
-    return [c for c in wanted if c in lsoas.columns]
-
-
-def la_summary(inputs: StudyInputs, lsoa: pd.DataFrame, settings: Settings) -> gpd.GeoDataFrame:
-    """Per-LA figures: schools, pupils on roll, children and children beyond threshold per kind.
-
-    Children are counted in the LA where they live (resident LA); sites and
-    pupils in the LA where the provision sits (provider LA).
-
-    Parameters
-    ----------
-    inputs
-        Study inputs.
-    lsoa
-        Output of :func:`lsoa_nearest`.
-    settings
-        Kinds, thresholds and sectors.
-
-    Returns
-    -------
-    geopandas.GeoDataFrame
-        One row per LA with polygon geometry.
-    """
-    las = inputs.las[["la_gss", "la_name", "la_code", "geometry"]].set_index("la_gss")
-    grouped = lsoa.groupby("la_gss")
-    table = pd.DataFrame(index=las.index)
-    table["lsoas"] = grouped.size()
-    table["children_0_15"] = grouped["children_0_15"].sum()
-    provision = inputs.provision[inputs.provision["sector"].isin(settings.sectors)]
-    table["sites"] = provision.groupby("la_gss").size()
-    table["pupils_on_roll"] = provision.groupby("la_gss")["pupils"].sum()
+def _empty_la_notes(summary: pd.DataFrame, settings: Settings) -> list[str]:
+    notes = []
     for kind in settings.kinds:
-        supply = supply_of_kind(inputs.provision, kind, settings)
-        table[f"{kind}_sites"] = supply.groupby("la_gss").size()
-        table[f"{kind}_pupils"] = supply.groupby("la_gss")["pupils"].sum()
-        table[f"{kind}_children_beyond"] = grouped[f"{kind}_children_beyond"].sum()
-    table = table.fillna(0).astype("int64")
-    for kind in settings.kinds:
-        share = table[f"{kind}_children_beyond"] / table["children_0_15"].where(table["children_0_15"] > 0)
-        table[f"{kind}_share_beyond"] = share.round(4)
-    out = las.join(table).reset_index()
-    return gpd.GeoDataFrame(out, geometry="geometry", crs=inputs.las.crs)
+        empty = summary.loc[summary[f"{kind}_demand"] <= 0, "la_name"].tolist()
+        if empty:
+            notes.append(f"{kind}: {', '.join(map(str, empty))} has no demand, so its ratio and shares are blank.")
+    return notes
+
+
+def _provision_table(provision: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    table = provision_supply(provision)
+    table["analysed"] = False
+    for column in SITE_COLUMNS:
+        table[column] = np.nan
+    return gpd.GeoDataFrame(table, geometry="geometry", crs=provision.crs)
 
 
 def analyse(inputs: StudyInputs, settings: Settings | None = None) -> Results:
@@ -179,9 +154,58 @@ def analyse(inputs: StudyInputs, settings: Settings | None = None) -> Results:
     Returns
     -------
     Results
-        LSOA, provision and LA summary tables.
+        LSOA, provision, LA and CA tables and the method notes.
+
+    Raises
+    ------
+    InputError
+        If the inputs cannot give defined results (see
+        :func:`gapmap.engine.validate.check_inputs`), or EHC plan figures are
+        missing for an LA (see :func:`gapmap.engine.demand.ehcp_caseload`).
     """
     settings = settings or Settings()
-    lsoa = lsoa_nearest(inputs, settings)
-    summary = la_summary(inputs, lsoa, settings)
-    return Results(inputs=inputs, settings=settings, lsoa=lsoa, provision=inputs.provision, la_summary=summary)
+    check_inputs(inputs)
+    backend = cost_backend(settings)
+    lsoas = inputs.lsoas
+    origins = lsoa_origins(lsoas)
+    resident = lsoas["la_gss"].astype(str).to_numpy(dtype=object)
+    children_0_15 = lsoas["children_0_15"].to_numpy()
+    children = children_by_age(lsoas)
+    provision = _provision_table(inputs.provision)
+    keep = ["lsoa_code", "lsoa_name", "la_gss", "children_0_15",
+            *[c for c in ("imd_decile", "idaci_decile") if c in lsoas.columns]]
+    columns = [lsoas[keep].reset_index(drop=True)]
+    notes = _method_notes(settings, backend.label)
+    need_tables = []
+    for kind in settings.kinds:
+        sites = suitable_sites(provision, kind, settings)
+        demand = kind_demand(inputs, kind, settings, children)
+        metrics = kind_metrics(kind, origins=origins, lsoa_la=resident, children_0_15=children_0_15, sites=sites,
+                               demand=demand, settings=settings, backend=backend)
+        columns.append(metrics.lsoa.reset_index(drop=True))
+        rows = provision["provision_id"].astype(str).isin(sites.table["provision_id"]).to_numpy()
+        ids = provision.loc[rows, "provision_id"].astype(str)
+        provision.loc[rows, "analysed"] = True
+        for column in SITE_COLUMNS:
+            provision.loc[rows, column] = metrics.sites[column].reindex(ids).to_numpy()
+        notes.append(demand.method)
+        if metrics.needs is not None:
+            need_tables.append(metrics.needs)
+    lsoa = gpd.GeoDataFrame(pd.concat(columns, axis=1), geometry=lsoas.geometry.reset_index(drop=True),
+                            crs=lsoas.crs)
+    notes += _supply_notes(provision, settings)
+    summary = la_summary(inputs.las, lsoa, provision, settings)
+    notes += _empty_la_notes(summary, settings)
+    if any(k in SPECIALIST_KINDS for k in settings.kinds) and settings.specialist_demand == "ehcp":
+        notes.append("Specialist ratios compare places where provision sits (provider LA) with estimated need where "
+                     "children live (resident LA); pooled across the combined authority in ca_summary.")
+    return Results(
+        inputs=inputs,
+        settings=settings,
+        lsoa=lsoa,
+        provision=provision,
+        la_summary=summary,
+        notes=tuple(notes),
+        ca_summary=area_summary(inputs.las, summary, settings, name=inputs.name),
+        need_access=pd.concat(need_tables, ignore_index=True) if need_tables else None,
+    )

@@ -50,7 +50,7 @@ def nearest(origins: pd.DataFrame, destinations: pd.DataFrame) -> pd.DataFrame:
         return result
     tree = cKDTree(_xy(destinations))
     distance, position = tree.query(origin_xy, k=1)
-    result["dest"] = np.asarray(destinations.index, dtype=object)[position]
+    result["dest"] = pd.Series(np.asarray(destinations.index, dtype=object)[position], index=origins.index, dtype=object)
     result["distance"] = distance
     return result
 
@@ -68,25 +68,36 @@ def pairs_within(origins: pd.DataFrame, destinations: pd.DataFrame, max_distance
     Returns
     -------
     pandas.DataFrame
-        Long cost table with columns ``origin``, ``dest``, ``cost`` (metres),
-        sorted by origin then destination position.
+        Long cost table with columns ``origin``, ``dest`` (categorical, the
+        ids as categories in their given order, when the ids are unique) and
+        ``cost`` (metres), sorted by origin then destination position.
+
+    Examples
+    --------
+    >>> o = pd.DataFrame({"x": [0.0], "y": [0.0]}, index=["a"])
+    >>> d = pd.DataFrame({"x": [3.0, 30.0], "y": [4.0, 0.0]}, index=["s1", "s2"])
+    >>> pairs_within(o, d, 5.0)
+      origin dest  cost
+    0      a   s1   5.0
     """
     columns = ["origin", "dest", "cost"]
     if len(origins) == 0 or len(destinations) == 0:
         return pd.DataFrame({c: [] for c in columns})
     origin_xy, dest_xy = _xy(origins), _xy(destinations)
-    hits = cKDTree(dest_xy).query_ball_point(origin_xy, r=max_distance, return_sorted=True)
-    lengths = np.fromiter((len(h) for h in hits), dtype=np.int64, count=len(hits))
-    rows = np.repeat(np.arange(len(hits)), lengths)
-    cols = np.concatenate([np.asarray(h, dtype=np.int64) for h in hits]) if lengths.sum() else np.empty(0, np.int64)
+    # The k-d trees work in floating point: search a hair wider, then enforce the
+    # inclusive limit exactly on the distances computed here.
+    slack = max_distance * (1 + 1e-9) + 1e-6
+    found = cKDTree(origin_xy).sparse_distance_matrix(cKDTree(dest_xy), slack, output_type="ndarray")
+    order = np.lexsort((found["j"], found["i"]))
+    rows, cols = found["i"][order], found["j"][order]
     costs = np.hypot(*(origin_xy[rows] - dest_xy[cols]).T)
-    # query_ball_point works in floating point: enforce the inclusive limit exactly.
     keep = costs <= max_distance
     rows, cols, costs = rows[keep], cols[keep], costs[keep]
-    return pd.DataFrame(
-        {
-            "origin": np.asarray(origins.index, dtype=object)[rows],
-            "dest": np.asarray(destinations.index, dtype=object)[cols],
-            "cost": costs,
-        }
-    )
+    return pd.DataFrame({"origin": _ids(origins.index, rows), "dest": _ids(destinations.index, cols), "cost": costs})
+
+
+def _ids(index: pd.Index, positions: np.ndarray) -> pd.Series:
+    """Ids at ``positions``: categorical (the ids as categories, positions as codes) when the ids are unique."""
+    if index.is_unique:
+        return pd.Series(pd.Categorical.from_codes(positions, categories=pd.Index(index, dtype=object)))
+    return pd.Series(np.asarray(index, dtype=object)[positions], dtype=object)

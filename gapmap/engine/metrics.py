@@ -1,0 +1,240 @@
+"""Per-kind metrics: nearest suitable provision, children beyond distances, floating catchments.
+
+Everything is computed from a cost backend's answers (nearest destination and
+within-catchment pairs), so a network backend changes distances without
+touching this module.  "Suitable" means the provision's kind matches, its age
+range holds the child's age and, when both sides know it, it caters for the
+child's need type; nearest-suitable distances are found once per distinct set
+of suitable sites, not per child.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from gapmap.engine.costs import CostBackend
+from gapmap.engine.demand import KindDemand
+from gapmap.engine.fca import catchment_scores, positions_in
+from gapmap.engine.supply import serves_age, serves_need
+from gapmap.engine.weights import gaussian, step_weights
+from gapmap.settings import METRES_PER_MILE, Settings, band_label
+
+
+@dataclass(frozen=True)
+class Sites:
+    """Suitable provision of one kind, as the metrics take it.
+
+    Attributes
+    ----------
+    table
+        One row per site: ``provision_id``, ``la_gss``, ``places``,
+        ``places_proxy``, ``age_low``, ``age_high``, ``needs``.
+    points
+        Coordinates ``x``, ``y`` indexed by ``provision_id`` (same order).
+    """
+
+    table: pd.DataFrame
+    points: pd.DataFrame
+
+
+@dataclass(frozen=True)
+class KindMetrics:
+    """Metrics of one kind.
+
+    Attributes
+    ----------
+    lsoa
+        Per-LSOA columns ``{kind}_...``, in LSOA order.
+    sites
+        Per-site columns, indexed by ``provision_id``.
+    needs
+        Long table per LSOA and need type, or ``None`` when demand is not split by need.
+    """
+
+    lsoa: pd.DataFrame
+    sites: pd.DataFrame
+    needs: pd.DataFrame | None
+
+
+def _nearest_by_group(
+    backend: CostBackend, origins: pd.DataFrame, sites: Sites, masks: list[np.ndarray]
+) -> tuple[np.ndarray, np.ndarray]:
+    """Nearest cost and site position per origin for each site mask; each distinct mask is queried once."""
+    costs = np.full((len(origins), len(masks)), np.nan)
+    positions = np.full((len(origins), len(masks)), -1, dtype=np.int64)
+    done: dict[bytes, int] = {}
+    for g, mask in enumerate(masks):
+        key = np.packbits(mask).tobytes()
+        if key in done:
+            costs[:, g], positions[:, g] = costs[:, done[key]], positions[:, done[key]]
+            continue
+        done[key] = g
+        chosen = sites.points[mask]
+        if len(chosen):
+            found = backend.nearest(origins, chosen)
+            costs[:, g] = found["cost"].to_numpy(dtype="float64")
+            pos = positions_in(sites.points.index, found["dest"])
+            positions[:, g] = np.where(found["dest"].notna().to_numpy(), pos, -1)
+    return costs, positions
+
+
+def kind_metrics(
+    kind: str,
+    *,
+    origins: pd.DataFrame,
+    lsoa_la: np.ndarray,
+    children_0_15: np.ndarray,
+    sites: Sites,
+    demand: KindDemand,
+    settings: Settings,
+    backend: CostBackend,
+) -> KindMetrics:
+    """Compute the metrics of one kind for every LSOA and site.
+
+    Parameters
+    ----------
+    kind
+        Provision kind.
+    origins
+        LSOA centroids, ``x``, ``y`` indexed by ``lsoa_code``.
+    lsoa_la
+        Resident LA of each LSOA.
+    children_0_15
+        Children aged 0-15 per LSOA.
+    sites
+        Provision of the kind that serves at least one of its ages.
+    demand
+        Demand of the kind per LSOA and age.
+    settings
+        Thresholds, rules, bands, catchments and decay.
+    backend
+        Cost backend.
+
+    Returns
+    -------
+    KindMetrics
+    """
+    n = len(origins)
+    table = sites.table
+    site_la = table["la_gss"].astype("string").fillna("").to_numpy(dtype=object)  # "" (unknown) counts as another LA
+    out: dict[str, object] = {}
+
+    # Nearest suitable provision: of the kind (any age it serves), then per age (and need type).
+    ages = np.asarray(list(demand.ages))
+    needs = demand.needs if demand.need_shares is not None else (None,)
+    age_masks = [serves_age(table["age_low"], table["age_high"], int(a)) for a in ages]
+    need_masks = [serves_need(table["needs"], need) for need in needs]
+    groups = [np.ones(len(table), dtype=bool), *age_masks, *(a & m for a in age_masks for m in need_masks)]
+    group_cost, group_pos = _nearest_by_group(backend, origins, sites, groups)
+    cost, pos = group_cost[:, 0], group_pos[:, 0]
+    age_cost = group_cost[:, 1 : 1 + len(ages)]
+    need_cost = group_cost[:, 1 + len(ages) :].reshape(n, len(ages), len(needs))
+    need_pos = group_pos[:, 1 + len(ages) :].reshape(n, len(ages), len(needs))
+
+    found = pos >= 0
+    site_ids = sites.points.index.to_numpy(dtype=object)
+    ids = np.where(found, site_ids[np.maximum(pos, 0)] if len(table) else None, None)
+    nearest_la = np.where(found, site_la[np.maximum(pos, 0)] if len(table) else None, None)
+    cross = found & (nearest_la != lsoa_la).astype(bool)
+    xy = origins[["x", "y"]].to_numpy()
+    site_xy = sites.points[["x", "y"]].to_numpy()
+    straight = np.full(n, np.nan)
+    if found.any():
+        straight[found] = np.hypot(*(xy[found] - site_xy[pos[found]]).T)
+    beyond = ~(cost <= settings.threshold(kind))
+    out[f"{kind}_nearest_id"] = pd.array(ids, dtype="string")
+    out[f"{kind}_nearest_la"] = pd.array(nearest_la, dtype="string")
+    out[f"{kind}_cross_la"] = cross
+    out[f"{kind}_straight_line_m"] = np.round(straight, 1)
+    out[f"{kind}_distance_m"] = np.round(cost, 1)
+    out[f"{kind}_beyond"] = beyond
+    out[f"{kind}_children_beyond"] = np.where(beyond, children_0_15, 0)
+
+    statutory = settings.rule_set.distances(ages)
+    ruled = np.isfinite(statutory)
+    children_out = ~(age_cost <= statutory[None, :]) & ruled[None, :]
+    shares = demand.need_shares if demand.need_shares is not None else np.ones((n, 1))
+    by_group = demand.demand[:, :, None] * shares[:, None, :]
+    need_out = ~(need_cost <= statutory[None, :, None]) & ruled[None, :, None]
+    out[f"{kind}_children"] = demand.children.sum(axis=1)
+    out[f"{kind}_demand"] = demand.demand.sum(axis=1)
+    out[f"{kind}_children_beyond_statutory"] = (demand.children * children_out).sum(axis=1)
+    out[f"{kind}_need_beyond"] = (by_group * need_out).sum(axis=(1, 2))
+    for miles in settings.distance_bands_miles:
+        far = ~(need_cost <= miles * METRES_PER_MILE)
+        out[f"{kind}_demand_beyond_{band_label(miles)}"] = (by_group * far).sum(axis=(1, 2))
+
+    # Floating catchments over the kind's places.
+    total = demand.demand.sum(axis=1)
+    places = table["places"].to_numpy(dtype="float64")
+    pairs = backend.costs(origins, sites.points, max_cost=settings.catchment(kind))
+    o = positions_in(origins.index, pairs["origin"])
+    j = positions_in(sites.points.index, pairs["dest"])
+    known = (o >= 0) & (j >= 0)
+    o, j, c = o[known], j[known], pairs["cost"].to_numpy(dtype="float64")[known]
+    _, out[f"{kind}_2sfca"] = catchment_scores(total, places, o, j, 1.0)
+    _, out[f"{kind}_e2sfca"] = catchment_scores(total, places, o, j, step_weights(settings.steps(kind))(c))
+    _, out[f"{kind}_g2sfca"] = catchment_scores(total, places, o, j, gaussian(settings.gaussian_sigma(kind))(c))
+    out[f"{kind}_catchment_sites"] = np.bincount(o, minlength=n)
+    proxy = table["places_proxy"].to_numpy(dtype=bool)
+    out[f"{kind}_places_proxy"] = np.bincount(o, weights=proxy[j].astype("float64"), minlength=n) > 0
+
+    catchment_demand = np.bincount(j, weights=total[o], minlength=len(table))
+    served = np.bincount(pos[found], weights=total[found], minlength=len(table))
+    served_other = np.bincount(pos[found], weights=(total * cross)[found], minlength=len(table))
+    site_out = pd.DataFrame(
+        {
+            "catchment_demand": catchment_demand,
+            "catchment_ratio": np.divide(places, catchment_demand, out=np.full(len(table), np.nan),
+                                         where=catchment_demand > 0),
+            "nearest_demand": served,
+            "nearest_demand_other_la": served_other,
+        },
+        index=sites.points.index,
+    )
+    need_table = None
+    if demand.need_shares is not None:
+        need_table = _need_table(kind, origins, lsoa_la, sites, by_group, need_out, need_cost, need_pos, needs)
+    return KindMetrics(pd.DataFrame(out, index=origins.index), site_out, need_table)
+
+
+def _need_table(
+    kind: str,
+    origins: pd.DataFrame,
+    lsoa_la: np.ndarray,
+    sites: Sites,
+    by_group: np.ndarray,
+    need_out: np.ndarray,
+    need_cost: np.ndarray,
+    need_pos: np.ndarray,
+    needs: tuple[str, ...],
+) -> pd.DataFrame:
+    """LSOA x need rows: demand, nearest provision for that need (any age served), demand beyond statutory."""
+    n, _, k = need_cost.shape
+    filled = np.where(np.isnan(need_cost), np.inf, need_cost)
+    best_age = filled.argmin(axis=1)  # n x k
+    rows, cols = np.indices((n, k))
+    cost = need_cost[rows, best_age, cols]
+    pos = need_pos[rows, best_age, cols]
+    ids = sites.points.index.to_numpy(dtype=object)
+    site_la = sites.table["la_gss"].astype("string").fillna("").to_numpy(dtype=object)
+    found = pos >= 0
+    nearest_la = np.where(found, site_la[np.maximum(pos, 0)] if len(ids) else None, None)
+    return pd.DataFrame(
+        {
+            "lsoa_code": np.repeat(origins.index.to_numpy(dtype=object), k),
+            "la_gss": np.repeat(lsoa_la, k),
+            "kind": kind,
+            "need": np.tile(np.asarray(needs, dtype=object), n),
+            "demand": by_group.sum(axis=1).ravel(),
+            "need_beyond": (by_group * need_out).sum(axis=1).ravel(),
+            "nearest_id": pd.array(np.where(found, ids[np.maximum(pos, 0)] if len(ids) else None, None).ravel(),
+                                   dtype="string"),
+            "nearest_la": pd.array(nearest_la.ravel(), dtype="string"),
+            "cross_la": (found & (nearest_la != lsoa_la[:, None]).astype(bool)).ravel(),
+            "distance_m": np.round(cost.ravel(), 1),
+        }
+    )
