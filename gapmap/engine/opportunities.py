@@ -1,0 +1,375 @@
+r"""Site opportunities: where new specialist provision would reach the most children, ranked and explained.
+
+For each specialist kind, the existing sites stay open and up to ``p`` new
+sites are chosen from a candidate set (host schools or a grid) in two plans:
+
+* **most children within the threshold**: the maximal covering location
+  problem (:func:`gapmap.engine.cover.max_cover`, exact with HiGHS);
+* **least total distance**: the p-median with fixed sites
+  (:func:`gapmap.engine.median.p_median`), distances capped at the farthest
+  LSOA's distance to existing provision.
+
+Each chosen site becomes one row.  Every LSOA is assigned to its nearest open
+site once the plan's sites are open (:math:`b_i` before, :math:`d_i` after);
+a new site is credited with the demand :math:`w_i` it brings within the
+threshold :math:`r` (:math:`b_i > r \ge d_i`) and with the child-miles it saves,
+:math:`\sum_i w_i (b_i - d_i) / 1609.344` over LSOAs assigned to it, so rows
+add up to the plan's totals.  An indicative annual transport saving is shown
+only when the user sets a cost per pupil-mile (child-miles saved x 2 journeys
+x :data:`SCHOOL_DAYS_PER_YEAR` days x cost) or per pupil (children brought
+within the threshold x cost).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from numbers import Integral
+from typing import Literal
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from gapmap.engine._kind_data import (
+    ALL_NEEDS, SPECIALIST_KINDS, Demand, count_text, existing_sites, kind_demand, la_names, list_las, origins,
+    provision_noun,
+)
+from gapmap.engine.analysis import Results
+from gapmap.engine.candidates import CANDIDATE_SETS, DEFAULT_GRID_M, grid_candidates, school_candidates
+from gapmap.engine.costs import CostBackend
+from gapmap.engine.cover import DEFAULT_TIME_LIMIT_S, max_cover
+from gapmap.engine.median import p_median
+from gapmap.engine.pairs import cost_backend
+from gapmap.errors import InputError
+from gapmap.model import CRS
+from gapmap.settings import METRES_PER_MILE
+
+#: School days in a year, for the per-pupil-mile transport saving.
+SCHOOL_DAYS_PER_YEAR = 190
+
+#: Plans, in output order: objective key -> how the outputs name it.
+OBJECTIVES: dict[str, str] = {
+    "cover": "most children within the threshold (maximal covering)",
+    "distance": "least total distance (p-median)",
+}
+
+#: Columns of the opportunities table, in order (then ``indicative_annual_saving_gbp`` and
+#: ``saving_basis`` when a transport cost is set, and point ``geometry``).
+OPPORTUNITY_COLUMNS = [
+    "kind", "objective", "rank", "need_type", "location", "location_name", "location_type", "location_la_gss",
+    "location_la_name", "las_served", "children_by_la", "children_brought_within", "children_nearest",
+    "child_miles_saved", "estimated_places", "threshold_miles", "demand_basis", "plan_children_within",
+    "plan_gap", "solver", "explanation",
+]
+
+
+@dataclass(frozen=True)
+class OpportunityOptions:
+    """How site opportunities are searched for.
+
+    Attributes
+    ----------
+    sites
+        Most new sites per kind and plan (0: no site search).
+    candidates
+        ``"schools"`` (state-funded schools that could host the provision) or
+        ``"grid"`` (cell centres of a regular grid over the study area).
+    grid_m
+        Grid spacing in metres, for ``candidates="grid"``.
+    kinds
+        Kinds to search; default the specialist kinds among those analysed.
+    cost_per_pupil_mile
+        Transport cost per pupil-mile (GBP) for the indicative saving; at most
+        one of this and ``cost_per_pupil``.
+    cost_per_pupil
+        Annual transport cost per pupil (GBP) for the indicative saving.
+    median_method
+        ``"greedy"`` (default: fast, with a proven gap) or ``"exact"`` for the p-median plan.
+    time_limit_s
+        Limit on each exact solve, seconds.
+    """
+
+    sites: int = 3
+    candidates: Literal["schools", "grid"] = "schools"
+    grid_m: float = DEFAULT_GRID_M
+    kinds: tuple[str, ...] | None = None
+    cost_per_pupil_mile: float | None = None
+    cost_per_pupil: float | None = None
+    median_method: Literal["exact", "greedy"] = "greedy"
+    time_limit_s: float = DEFAULT_TIME_LIMIT_S
+
+    def __post_init__(self) -> None:
+        """Check the options; raise :class:`~gapmap.errors.InputError` naming the bad one."""
+        if isinstance(self.sites, bool) or not isinstance(self.sites, Integral) or self.sites < 0:
+            raise InputError(f"The number of new sites must be a whole number >= 0, got {self.sites!r}.")
+        if self.candidates not in CANDIDATE_SETS:
+            raise InputError(f"Unknown candidate set {self.candidates!r}; choose from {', '.join(CANDIDATE_SETS)}.")
+        if self.cost_per_pupil_mile is not None and self.cost_per_pupil is not None:
+            raise InputError("Set a transport cost per pupil-mile or per pupil, not both.")
+        for name in ("cost_per_pupil_mile", "cost_per_pupil"):
+            value = getattr(self, name)
+            if value is not None and not (np.isfinite(value) and value > 0):
+                raise InputError(f"{name} must be a positive number of pounds, got {value!r}.")
+        if self.median_method not in ("exact", "greedy"):
+            raise InputError(f"median_method must be 'exact' or 'greedy', got {self.median_method!r}.")
+
+
+@dataclass(frozen=True)
+class Opportunities:
+    """The answer of :func:`site_opportunities`.
+
+    Attributes
+    ----------
+    table
+        One row per chosen site (see :func:`site_opportunities`).
+    notes
+        Method notes: demand used, candidates, solver answers and gaps, saving basis.
+    """
+
+    table: gpd.GeoDataFrame
+    notes: tuple[str, ...]
+
+
+def site_opportunities(results: Results, options: OpportunityOptions | None = None) -> Opportunities:
+    """Ranked, explained opportunities for new specialist provision.
+
+    Parameters
+    ----------
+    results
+        Gap analysis results.
+    options
+        Number of sites, candidates, kinds and transport cost (defaults apply when ``None``).
+
+    Returns
+    -------
+    Opportunities
+        ``table``: one row per chosen site, columns :data:`OPPORTUNITY_COLUMNS`
+        (plus the saving columns when a cost is set), point geometry
+        (EPSG:27700); ordered by kind, plan (``objective``) and ``rank``
+        (cover plan: children brought within the threshold, largest first;
+        distance plan: child-miles saved).  ``children_*`` count the kind's
+        demand (see ``demand_basis``); ``estimated_places`` (demand assigned to
+        the site) only when demand is an estimate of need; ``plan_gap`` is
+        the proven optimality gap of the plan.
+
+    Raises
+    ------
+    InputError
+        If a kind is not analysed in ``results``.
+    """
+    options = options or OpportunityOptions()
+    kinds = options.kinds
+    if kinds is None:
+        kinds = tuple(k for k in results.settings.kinds if k in SPECIALIST_KINDS)
+    unknown = [k for k in kinds if k not in results.settings.kinds]
+    if unknown:
+        raise InputError(f"Site opportunities for {', '.join(unknown)}: not analysed; analysed kinds are "
+                         f"{', '.join(results.settings.kinds)}.")
+    rows: list[dict[str, object]] = []
+    notes: list[str] = []
+    if options.sites == 0:
+        notes.append("Site opportunities: not searched (0 new sites requested).")
+    else:
+        for kind in kinds:
+            kind_rows, kind_notes = _kind_opportunities(results, kind, options)
+            rows += kind_rows
+            notes += kind_notes
+    costed = options.cost_per_pupil_mile is not None or options.cost_per_pupil is not None
+    if costed:
+        notes.append(f"Indicative annual transport saving: {_saving_basis(options)}. An order of magnitude from a "
+                     "user-set cost, not a budget; it applies to the demand counted (see demand_basis).")
+    columns = OPPORTUNITY_COLUMNS + (["indicative_annual_saving_gbp", "saving_basis"] if costed else [])
+    table = pd.DataFrame(rows, columns=[*columns, "x", "y"])
+    geometry = gpd.points_from_xy(table["x"].astype("float64"), table["y"].astype("float64"), crs=CRS)
+    return Opportunities(gpd.GeoDataFrame(table[columns], geometry=geometry, crs=CRS), tuple(notes))
+
+
+def _kind_opportunities(
+    results: Results, kind: str, options: OpportunityOptions
+) -> tuple[list[dict[str, object]], list[str]]:
+    """Both plans for one kind: their rows and notes."""
+    demand = kind_demand(results, kind)
+    fixed = existing_sites(results, kind)
+    if options.candidates == "schools":
+        candidates = school_candidates(results.provision, kind)
+        described = "state-funded schools that could host it"
+    else:
+        candidates = grid_candidates(results.inputs.las, spacing_m=options.grid_m)
+        described = f"centres of a {options.grid_m / 1000:g} km grid over the study area"
+    candidates = candidates[~candidates.index.isin(fixed.index)]
+    radius = results.settings.threshold(kind)
+    miles = radius / METRES_PER_MILE
+    backend = cost_backend(results.settings)
+    points = origins(results)
+    base = backend.nearest(points, fixed[["x", "y"]]) if len(fixed) else pd.DataFrame(
+        {"dest": pd.Series(pd.NA, index=points.index, dtype="object"), "cost": np.nan}, index=points.index)
+    base_cost = base["cost"].to_numpy(dtype="float64")
+    fixed_pairs = pd.DataFrame({"origin": points.index, "dest": base["dest"].to_numpy(dtype=object), "cost": base_cost})
+    fixed_pairs = fixed_pairs[np.isfinite(base_cost)]
+    site_ids = list(candidates.index)
+    notes = [f"Site opportunities, {kind}: demand is {demand.description}; the {len(fixed)} existing sites stay "
+             f"open; up to {options.sites} new sites are chosen from {len(site_ids)} candidates ({described}), "
+             f"measured as {backend.label}."]
+
+    near = backend.costs(points, candidates[["x", "y"]], max_cost=radius)
+    cover = max_cover(demand.weights, site_ids, pd.concat([fixed_pairs[fixed_pairs["cost"] <= radius], near]),
+                      radius=radius, p=options.sites, fixed=list(fixed.index), time_limit=options.time_limit_s)
+    notes.append(f"Site opportunities, {kind}, {OBJECTIVES['cover']} within {miles:g} miles: {cover.message} "
+                 f"Proven gap {cover.gap:.2%}.")
+
+    cap = float(np.nanmax(base_cost)) if np.isfinite(base_cost).any() else _diagonal(points)
+    baseline = np.where(np.isfinite(base_cost), np.minimum(base_cost, cap), cap)
+    nearer = _pairs_nearer(backend, points, candidates[["x", "y"]], baseline)
+    median = p_median(demand.weights, site_ids, pd.concat([fixed_pairs, nearer]), p=options.sites,
+                      fixed=list(fixed.index), max_cost=cap, method=options.median_method,
+                      time_limit=options.time_limit_s)
+    notes.append(f"Site opportunities, {kind}, {OBJECTIVES['distance']}, each child's distance capped at "
+                 f"{cap / METRES_PER_MILE:.1f} miles: {median.message} Proven gap {median.gap:.2%}.")
+
+    context = _Context(results, kind, demand, candidates, base_cost, radius, backend, points, options)
+    rows = context.rows(cover.sites, "cover", cover.gap, cover.method)
+    rows += context.rows(median.sites, "distance", median.gap, median.method)
+    return rows, notes
+
+
+def _pairs_nearer(backend: CostBackend, points: pd.DataFrame, sites: pd.DataFrame, baseline: np.ndarray,
+                  *, batches: int = 8) -> pd.DataFrame:
+    """Pairs with cost below the origin's ``baseline``: the only ones a new site can improve.
+
+    Origins are queried in batches of similar baseline, each up to its largest,
+    so that the few far-flung LSOAs do not make every LSOA list every site.
+    """
+    order = np.argsort(baseline, kind="stable")
+    tables = []
+    for chunk in np.array_split(order, min(batches, len(order))):
+        if not len(chunk):
+            continue
+        table = backend.costs(points.iloc[chunk], sites, max_cost=float(baseline[chunk].max()))
+        limit = baseline[points.index.get_indexer(table["origin"].to_numpy(dtype=object))]
+        tables.append(table[table["cost"].to_numpy(dtype="float64") < limit])
+    return pd.concat(tables, ignore_index=True) if tables else pd.DataFrame({"origin": [], "dest": [], "cost": []})
+
+
+def _diagonal(points: pd.DataFrame) -> float:
+    """Diagonal of the bounding box of ``points``: a cost no pair in the study area exceeds (straight line)."""
+    return float(np.hypot(np.ptp(points["x"].to_numpy()), np.ptp(points["y"].to_numpy()))) + 1.0
+
+
+def _saving_basis(options: OpportunityOptions) -> str:
+    if options.cost_per_pupil_mile is not None:
+        return (f"child-miles saved (one way) x 2 journeys x {SCHOOL_DAYS_PER_YEAR} school days x "
+                f"£{options.cost_per_pupil_mile:,.2f} per pupil-mile (cost_per_pupil_mile, set by the user)")
+    return (f"children brought within the threshold x £{options.cost_per_pupil:,.0f} per pupil per year "
+            "(cost_per_pupil, set by the user)")
+
+
+@dataclass(frozen=True)
+class _Context:
+    """Everything needed to turn one plan's chosen sites into table rows."""
+
+    results: Results
+    kind: str
+    demand: Demand
+    candidates: pd.DataFrame
+    base_cost: np.ndarray
+    radius: float
+    backend: CostBackend
+    points: pd.DataFrame
+    options: OpportunityOptions
+
+    def rows(self, sites: tuple[object, ...], objective: str, gap: float, method: str) -> list[dict[str, object]]:
+        """One row per chosen site, ranked (see :func:`site_opportunities`)."""
+        if not sites:
+            return []
+        w = self.demand.weights.to_numpy()
+        before = np.where(np.isfinite(self.base_cost), self.base_cost, np.inf)
+        found = self.backend.nearest(self.points, self.candidates.loc[list(sites), ["x", "y"]])
+        after = found["cost"].to_numpy(dtype="float64")
+        takes = after < before
+        dest = np.where(takes, found["dest"].to_numpy(dtype=object), None)
+        brought = takes & (before > self.radius) & (after <= self.radius)
+        saved = np.zeros(len(w))
+        known = takes & np.isfinite(before)
+        saved[known] = w[known] * (before[known] - after[known]) / METRES_PER_MILE
+        la = self.results.lsoa["la_gss"].astype(str).to_numpy(dtype=object)
+        within_after = float(w[np.minimum(before, after) <= self.radius].sum())
+        names = la_names(self.results)
+        rows = []
+        for order, site in enumerate(sites):
+            mine = dest == site
+            by_la = (pd.Series(w[mine & brought]).groupby(la[mine & brought]).sum()
+                     .sort_values(ascending=False, kind="stable"))
+            by_la = by_la[by_la >= 0.05]
+            counts = {names.get(code, code): float(value) for code, value in by_la.items()}
+            rows.append(self._row(site, objective, counts, float(w[mine & brought].sum()), float(w[mine].sum()),
+                                  float(saved[mine].sum()) if np.isfinite(self.base_cost).any() else np.nan,
+                                  within_after, gap, method, order))
+        key = ("children_brought_within", "child_miles_saved") if objective == "cover" else (
+            "child_miles_saved", "children_brought_within")
+        rows.sort(key=lambda r: (-np.nan_to_num(r[key[0]]), -np.nan_to_num(r[key[1]]), r["_order"]))
+        for rank, row in enumerate(rows, start=1):
+            row["rank"] = rank
+            del row["_order"]
+        return rows
+
+    def _row(self, site: object, objective: str, counts: dict[str, float], brought: float, nearest: float,
+             miles_saved: float, within_after: float, gap: float, method: str, order: int) -> dict[str, object]:
+        candidate = self.candidates.loc[site]
+        names = la_names(self.results)
+        la_name = names.get(candidate["la_gss"], candidate["la_gss"])
+        threshold_miles = self.radius / METRES_PER_MILE
+        places = float(np.round(nearest)) if self.demand.estimated else np.nan
+        row: dict[str, object] = {
+            "kind": self.kind,
+            "objective": OBJECTIVES[objective],
+            "need_type": ALL_NEEDS,
+            "location": site,
+            "location_name": candidate["name"],
+            "location_type": candidate["candidate_type"],
+            "location_la_gss": candidate["la_gss"],
+            "location_la_name": la_name,
+            "las_served": "; ".join(counts),
+            "children_by_la": "; ".join(f"{name} {count_text(value)}" for name, value in counts.items()),
+            "children_brought_within": brought,
+            "children_nearest": nearest,
+            "child_miles_saved": miles_saved,
+            "estimated_places": places,
+            "threshold_miles": round(threshold_miles, 2),
+            "demand_basis": self.demand.description,
+            "plan_children_within": within_after,
+            "plan_gap": gap,
+            "solver": method,
+            "x": candidate["x"],
+            "y": candidate["y"],
+            "_order": order,
+        }
+        saving = None
+        if self.options.cost_per_pupil_mile is not None:
+            saving = miles_saved * 2 * SCHOOL_DAYS_PER_YEAR * self.options.cost_per_pupil_mile
+        elif self.options.cost_per_pupil is not None:
+            saving = brought * self.options.cost_per_pupil
+        if saving is not None:
+            row["indicative_annual_saving_gbp"] = float(np.round(saving, -2)) if np.isfinite(saving) else np.nan
+            row["saving_basis"] = _saving_basis(self.options)
+        row["explanation"] = self._sentence(row, counts, la_name, threshold_miles, saving)
+        return row
+
+    def _sentence(self, row: dict[str, object], counts: dict[str, float], la_name: str, miles: float,
+                  saving: float | None) -> str:
+        """Write one sentence an officer can read: "New ... at X would bring 37 children in A and 21 in B ..."."""
+        noun = provision_noun(self.kind)
+        where = f"{row['location_name']} ({self.candidates.loc[row['location'], 'reference']}, {la_name})"
+        what = f"New {noun}"
+        places = row["estimated_places"]
+        if self.demand.estimated and places >= 1:
+            what += f" for about {places:,.0f} {'child' if places == 1 else 'children'}"
+        measure = self.backend.label.replace(" (EPSG:27700)", "")
+        reach = f"bring {list_las(counts, self.demand.noun)} within {miles:g} miles ({measure}) of {noun}"
+        cost = f" (indicative saving £{saving:,.0f} a year)" if saving is not None and np.isfinite(saving) else ""
+        if row["objective"] == OBJECTIVES["cover"]:
+            return f"{what} at {where} would {reach}{cost}."
+        miles_saved = row["child_miles_saved"]
+        cut = (f"cut {miles_saved:,.0f} child-miles (one way) off journeys to the nearest {noun}"
+               if np.isfinite(miles_saved) else f"be the nearest site for {count_text(row['children_nearest'])} "
+               f"{self.demand.noun}")
+        return f"In the least-distance plan, {what[0].lower() + what[1:]} at {where} would {cut} and {reach}{cost}."
