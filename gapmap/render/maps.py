@@ -1,130 +1,333 @@
-"""Interactive folium maps of a study area's results."""
+"""Interactive maps of a study area: one overview and one per provision kind.
+
+Each map is one self-contained HTML file: Leaflet, its plugins and every data
+layer are inlined, so it opens by double-click with no network (only the
+optional base-map tiles need one).  Vector layers are drawn on a canvas, from
+geometries simplified and rounded once per build (:func:`gapmap.render.features.web_base`).
+"""
 
 from __future__ import annotations
 
 import html
+from dataclasses import dataclass
 
-import branca.colormap as cm
 import folium
-import geopandas as gpd
 import numpy as np
 import pandas as pd
+import xyzservices
 
 from gapmap.engine.analysis import Results
-from gapmap.model import KIND_LABELS
-from gapmap.render.geometry import web_geometries
+from gapmap.errors import InputError
+from gapmap.render.assets import inline_assets
+from gapmap.render.features import WebBase, cluster_areas, flow_lines, opportunity_points, web_base
+from gapmap.render.layers import DataLayer, JsonData, MapControls, RawHtml, feature_collection
+from gapmap.render.metrics import NO_DATA_COLOUR, Metric, deprivation_metric, distance_metric, kind_metrics, kind_noun
+from gapmap.render.popups import NEED_LABELS, metric_texts, provision_fields, text
+from gapmap.render.symbols import KIND_SYMBOLS, OPPORTUNITY_SYMBOL, SPECIALIST_KINDS
 from gapmap.settings import METRES_PER_MILE
 
-#: Marker colour per provision kind (Okabe-Ito palette, distinguishable with colour-blindness).
-KIND_COLOURS: dict[str, str] = {
-    "special": "#D55E00",
-    "ap": "#CC79A7",
-    "mainstream_primary": "#0072B2",
-    "mainstream_secondary": "#009E73",
-    "mainstream_all_through": "#56B4E9",
-    "mainstream_independent": "#999999",
-    "sen_unit": "#E69F00",
-    "resourced_provision": "#F0E442",
-    "nursery": "#BBBBBB",
-    "post16": "#000000",
+#: Kinds with more sites than this are clustered at low zoom.
+CLUSTER_ABOVE = 150
+
+#: What the sites of each kind are called in layer names.
+SITE_LABELS: dict[str, str] = {
+    "special": "Special schools",
+    "ap": "Alternative provision settings",
+    "sen_unit": "SEN units",
+    "resourced_provision": "Resourced provision bases",
+    "mainstream_primary": "Mainstream primary schools",
+    "mainstream_secondary": "Mainstream secondary schools",
+    "mainstream_all_through": "Mainstream all-through schools",
+    "mainstream_independent": "Independent mainstream schools",
+    "nursery": "Nursery schools",
+    "post16": "Post-16 providers",
 }
 
-#: Distance bands (miles) for the choropleth.
-DISTANCE_BANDS_MILES = [0, 1, 2, 3, 5, 10, 20]
+
+@dataclass(frozen=True)
+class MapPage:
+    """One map of a study area and its files.
+
+    Attributes
+    ----------
+    file
+        HTML file name, e.g. ``"map-special.html"``.
+    image
+        PNG path relative to the output folder, e.g. ``"images/map-special.png"``.
+    title
+        Title shown on the map and the summary page.
+    kind
+        Provision kind, or ``None`` for the overview.
+    """
+
+    file: str
+    image: str
+    title: str
+    kind: str | None
 
 
-def _popup_html(row: pd.Series) -> str:
-    def cell(label: str, value: object) -> str:
-        shown = "unknown" if value is None or (not isinstance(value, str) and pd.isna(value)) else value
-        return f"<tr><th>{html.escape(label)}</th><td>{html.escape(str(shown))}</td></tr>"
-
-    return (
-        f"<b>{html.escape(str(row['name']))}</b><table>"
-        + cell("URN", row["urn"])
-        + cell("Kind", KIND_LABELS.get(row["kind"], row["kind"]))
-        + cell("Type", row["establishment_type"])
-        + cell("Sector", row["sector"])
-        + cell("Pupils on roll", row["pupils"])
-        + cell("Capacity", row["capacity"])
-        + cell("Location", row["location_source"])
-        + "</table>"
-    )
-
-
-def overview_map(results: Results, *, tiles: str | None = "OpenStreetMap", kind: str = "special") -> folium.Map:
-    """Build the overview map: LA boundaries, an LSOA choropleth of distance, provision markers.
+def map_pages(results: Results) -> list[MapPage]:
+    """The maps of a study area: the overview (``map.html``), then one per analysed kind.
 
     Parameters
     ----------
     results
-        Output of :func:`gapmap.engine.analyse`.
+        Engine results.
+
+    Returns
+    -------
+    list of MapPage
+    """
+    name = results.inputs.name
+    pages = [MapPage("map.html", "images/map.png", f"{name}: overview", None)]
+    for kind in results.settings.kinds:
+        slug = kind.replace("_", "-")
+        title = f"{name}: {kind_noun(kind)}"
+        pages.append(MapPage(f"map-{slug}.html", f"images/map-{slug}.png", title, kind))
+    return pages
+
+
+def tile_layer(tiles: str) -> folium.TileLayer:
+    """A base-map overlay from an xyzservices name (e.g. ``"OpenTopoMap"``) or a URL template.
+
+    Parameters
+    ----------
     tiles
-        Base map tiles passed to folium (``None`` for no base map).
+        Provider name or ``https://.../{z}/{x}/{y}.png`` template.
+
+    Returns
+    -------
+    folium.TileLayer
+
+    Raises
+    ------
+    InputError
+        If ``tiles`` is neither a known provider nor a URL template.
+    """
+    try:
+        name = "OpenStreetMap Mapnik" if tiles.lower() == "openstreetmap" else tiles
+        provider = xyzservices.providers.query_name(name)
+    except ValueError:
+        if "{z}" not in tiles or "{x}" not in tiles or "{y}" not in tiles:
+            raise InputError(
+                f"Unknown base map {tiles!r}: expected a tile provider name such as 'OpenStreetMap' or "
+                "'OpenTopoMap', a URL template containing {z}, {x} and {y}, or 'none'."
+            ) from None
+        return folium.TileLayer(tiles, attr="Base map tiles", name="Base map (needs internet)", overlay=True)
+    return folium.TileLayer(provider, name=f"Base map: {provider.name} (needs internet)", overlay=True)
+
+
+def legend_html(metric: Metric, *, note: str, no_data: bool = True) -> str:
+    """Legend of a choropleth: title with unit, a note, a swatch per class and (if ``no_data``) one for no value."""
+    items = [
+        f'<li><span class="gapmap-swatch" style="background:{colour}"></span>{html.escape(label)}</li>'
+        for colour, label in zip(metric.colours, metric.class_labels())
+    ]
+    if no_data:
+        items.append(f'<li><span class="gapmap-swatch" style="background:{NO_DATA_COLOUR}"></span>'
+                     f"{html.escape(metric.no_data)}</li>")
+    return (f"<h2>{html.escape(metric.label)} ({html.escape(metric.unit)})</h2>"
+            f"<p>{html.escape(note)}</p><ul>{''.join(items)}</ul>")
+
+
+def _metrics(results: Results, kind: str | None) -> list[Metric]:
+    if kind is None:
+        metrics = [distance_metric(k, results.settings) for k in results.settings.kinds]
+    else:
+        metrics = kind_metrics(results.lsoa, kind, results.settings)
+    deprivation = deprivation_metric(results.lsoa)
+    return [*metrics, deprivation] if deprivation is not None else metrics
+
+
+def _lsoa_layers(fmap: folium.Map, results: Results, base: WebBase, metrics: list[Metric], shown: int) -> None:
+    lsoa = results.lsoa
+    class_array = np.column_stack([m.classes(lsoa) for m in metrics])
+    classes = class_array.tolist()
+    columns = [
+        lsoa["la_gss"].astype(str).map(base.la_names).fillna("unknown").tolist(),
+        [text(v) for v in lsoa["children_0_15"]],
+        *(metric_texts(lsoa, m) for m in metrics),
+    ]
+    titles = [f"{name} ({code})" for name, code in zip(lsoa["lsoa_name"].astype(str), lsoa["lsoa_code"].astype(str))]
+    properties = [{"c": c, "t": t, "v": list(v)} for c, t, v in zip(classes, titles, zip(*columns))]
+    data = JsonData(feature_collection(base.lsoa, properties)).add_to(fmap)
+    fields = ["Local authority", "Children aged 0-15", *(m.label for m in metrics)]
+    for index, metric in enumerate(metrics):
+        note = "Darker = a worse gap."
+        if metric.column.endswith("_straight_line_m"):
+            note += " Measured in a straight line from the LSOA centre: walking routes are longer."
+        DataLayer(
+            "choropleth", data,
+            {"metric": index, "colours": list(metric.colours), "noData": NO_DATA_COLOUR, "fields": fields,
+             "legend": legend_html(metric, note=note, no_data=bool((class_array[:, index] < 0).any()))},
+            name=metric.label, overlay=False, show=index == shown,
+        ).add_to(fmap)
+
+
+def _records(frame, columns: tuple[str, ...]) -> list[dict]:
+    present = [c for c in columns if c in frame.columns]
+    return frame[present].to_dict("records")
+
+
+def _vectors(fmap: folium.Map, frame, *, name: str, style: dict, fields: list[str] | None = None,
+             show: bool = True, interactive: bool = True, arrows: bool = False) -> None:
+    data = JsonData(feature_collection(frame, _records(frame, ("t", "s", "v", "weight")))).add_to(fmap)
+    DataLayer("vectors", data, {"style": style, "interactive": interactive, "fields": fields or [], "arrows": arrows},
+              name=name, show=show).add_to(fmap)
+
+
+def _points(fmap: folium.Map, frame, fields: list[str], *, name: str, symbol, show: bool, cluster: bool,
+            z_index: int = 0) -> None:
+    data = JsonData(feature_collection(frame, _records(frame, ("t", "s", "v", "label")))).add_to(fmap)
+    DataLayer(
+        "points", data,
+        {"symbol": symbol.svg(), "size": symbol.size, "colour": symbol.colour, "cluster": cluster, "zIndex": z_index,
+         "fields": fields},
+        name=f"{name} ({len(frame):,})", symbol=symbol.svg(14), show=show,
+    ).add_to(fmap)
+
+
+def _provision_layers(fmap: folium.Map, results: Results, base: WebBase, kind: str | None) -> None:
+    provision = base.provision
+    kinds = list(results.settings.kinds)
+    if kind is not None:
+        kinds.sort(key=lambda k: k != kind)
+    for k in kinds:
+        sites = provision[provision["kind"] == k]
+        if sites.empty:
+            continue
+        shown = k == kind if kind is not None else k in SPECIALIST_KINDS
+        _points(fmap, sites, provision_fields(k), name=SITE_LABELS[k], symbol=KIND_SYMBOLS[k], show=shown,
+                cluster=len(sites) > CLUSTER_ABOVE, z_index=1000 if k in SPECIALIST_KINDS else 0)
+        if k == kind:
+            _need_layers(fmap, sites, k)
+
+
+def _need_layers(fmap: folium.Map, sites, kind: str) -> None:
+    codes = sites["needs"].dropna().astype(str).str.split(";").explode()
+    for code in sorted(set(codes) - {""}):
+        catering = sites[sites["needs"].fillna("").astype(str).str.split(";").apply(lambda c, code=code: code in c)]
+        label = NEED_LABELS.get(code, code)
+        _points(fmap, catering, provision_fields(kind), name=f"{SITE_LABELS[kind]} for {label} ({code})",
+                symbol=KIND_SYMBOLS[kind],
+                show=False, cluster=False)
+
+
+def _optional_layers(fmap: folium.Map, results: Results, base: WebBase, kind: str | None) -> None:
+    flow_kinds = [kind] if kind is not None else [k for k in results.settings.kinds if k in SPECIALIST_KINDS]
+    for k in flow_kinds:
+        clusters = cluster_areas(results, k)
+        if clusters is not None:
+            _vectors(fmap, clusters[0], fields=clusters[1], name=f"Border gap clusters: {kind_noun(k)}",
+                     show=kind is not None, style={"color": "#000000", "weight": 4, "dashArray": "1 7",
+                                                   "lineCap": "round", "fill": False})
+        lines = flow_lines(results, k, base)
+        if lines is not None:
+            _vectors(fmap, lines, name=f"Children whose nearest {kind_noun(k)} is in another LA",
+                     show=kind is not None, arrows=True, style={"color": "#E69F00", "opacity": 0.85})
+    opportunities = opportunity_points(results, kind)
+    if opportunities is not None:
+        _points(fmap, opportunities[0], opportunities[1], name="Shared-service opportunities",
+                symbol=OPPORTUNITY_SYMBOL, show=True, cluster=False, z_index=2000)
+
+
+def study_map(
+    results: Results,
+    *,
+    kind: str | None = None,
+    tiles: str | None = "OpenStreetMap",
+    title: str | None = None,
+    summary: str | None = "index.html",
+    base: WebBase | None = None,
+    focus: str | None = None,
+) -> folium.Map:
+    """Build one interactive map: the overview (``kind=None``) or the map of one provision kind.
+
+    Parameters
+    ----------
+    results
+        Engine results.
     kind
-        Provision kind whose straight-line distance colours the LSOAs.
+        Provision kind of the map, or ``None`` for the overview of every kind.
+    tiles
+        Base map (see :func:`tile_layer`), or ``None`` for none.
+    title
+        Title shown on the map (default: the study area and the kind).
+    summary
+        Relative link to the summary page, or ``None``.
+    base
+        Shared geometries from :func:`~gapmap.render.features.web_base` (computed when ``None``).
+    focus
+        On the overview, the kind whose distance colours the LSOAs when the map
+        opens (default: the first specialist kind analysed).
 
     Returns
     -------
     folium.Map
-        The map, ready to ``save()``.
+        A self-contained map, ready to ``save()``.
+
+    Raises
+    ------
+    InputError
+        If ``kind`` or ``focus`` was not analysed, or ``tiles`` is unknown.
     """
-    las = web_geometries(results.inputs.las[["la_gss", "la_name", "geometry"]], tolerance_m=50)
-    bounds = las.total_bounds
-    fmap = folium.Map(tiles=tiles, prefer_canvas=True, control_scale=True)
-    fmap.fit_bounds([[bounds[1], bounds[0]], [bounds[3], bounds[2]]])
+    base = base or web_base(results)
+    kinds = results.settings.kinds
+    for wanted in (kind, focus):
+        if wanted is not None and wanted not in kinds:
+            raise InputError(f"No map for {wanted!r}: it was not analysed (analysed kinds: {', '.join(kinds)}).")
+    title = title or f"{results.inputs.name}: {'overview' if kind is None else kind_noun(kind)}"
+    xmin, ymin, xmax, ymax = base.las.total_bounds
+    fmap = folium.Map(tiles=None, prefer_canvas=True, control_scale=True, zoom_snap=0.25, maxZoom=18)
+    fmap.get_root().title = html.escape(title)
+    fmap.fit_bounds([[ymin, xmin], [ymax, xmax]])
+    if tiles is not None:
+        tile_layer(tiles).add_to(fmap)
 
-    column = f"{kind}_straight_line_m"
-    lsoa = results.lsoa[["lsoa_code", "lsoa_name", "la_gss", "children_0_15", column, "geometry"]].copy()
-    lsoa["miles"] = (lsoa[column] / METRES_PER_MILE).round(2)
-    lsoa = web_geometries(lsoa.drop(columns=[column]), tolerance_m=25)
-    colormap = cm.StepColormap(
-        ["#ffffcc", "#c7e9b4", "#7fcdbb", "#41b6c4", "#2c7fb8", "#253494"],
-        index=DISTANCE_BANDS_MILES,
-        vmin=0,
-        vmax=DISTANCE_BANDS_MILES[-1],
-        caption=f"Straight-line distance to nearest {KIND_LABELS[kind].lower()} (miles)",
-    )
-
-    def style(feature: dict) -> dict:
-        miles = feature["properties"]["miles"]
-        colour = "#808080" if miles is None else colormap(min(miles, DISTANCE_BANDS_MILES[-1]))
-        return {"fillColor": colour, "color": "#666666", "weight": 0.3, "fillOpacity": 0.7}
-
-    folium.GeoJson(
-        lsoa,
-        name=f"Distance to nearest {KIND_LABELS[kind].lower()} (straight line)",
-        style_function=style,
-        tooltip=folium.GeoJsonTooltip(
-            fields=["lsoa_name", "children_0_15", "miles"],
-            aliases=["LSOA", "Children 0-15 (mid-2015)", "Straight-line miles"],
-        ),
-    ).add_to(fmap)
-    colormap.add_to(fmap)
-
-    folium.GeoJson(
-        las,
-        name="Local authorities",
-        style_function=lambda _: {"fill": False, "color": "#222222", "weight": 2},
-        tooltip=folium.GeoJsonTooltip(fields=["la_name"], aliases=["LA"]),
-    ).add_to(fmap)
-
-    provision = results.provision.to_crs(4326)
-    for kind_name in results.settings.kinds:
-        group = folium.FeatureGroup(name=f"{KIND_LABELS[kind_name]} ({(provision['kind'] == kind_name).sum()})")
-        for _, row in provision[provision["kind"] == kind_name].iterrows():
-            folium.CircleMarker(
-                location=[round(row.geometry.y, 5), round(row.geometry.x, 5)],
-                radius=5 if kind_name in ("special", "ap") else 3,
-                color=KIND_COLOURS[kind_name],
-                fill=True,
-                fill_opacity=0.9,
-                weight=1,
-                popup=folium.Popup(_popup_html(row), max_width=320),
-                tooltip=html.escape(str(row["name"])),
-            ).add_to(group)
-        group.add_to(fmap)
-    folium.LayerControl(collapsed=False).add_to(fmap)
+    metrics = _metrics(results, kind)
+    focus = focus or next((k for k in kinds if k in SPECIALIST_KINDS), kinds[0])
+    _lsoa_layers(fmap, results, base, metrics, shown=kinds.index(focus) if kind is None else 0)
+    _vectors(fmap, base.area, name="Combined authority boundary", interactive=False,
+             style={"color": "#000000", "weight": 3.5, "fill": False})
+    _vectors(fmap, base.las, name="Local authority boundaries", interactive=False,
+             style={"color": "#222222", "weight": 1.8, "dashArray": "5 3", "fill": False})
+    _optional_layers(fmap, results, base, kind)
+    _provision_layers(fmap, results, base, kind)
+    folium.LayerControl(collapsed=False, position="topright").add_to(fmap)
+    threshold_note = "" if kind is None else (
+        f"Threshold: {results.settings.threshold(kind) / METRES_PER_MILE:g} miles, straight line.")
+    MapControls({"title": title, "summary": summary, "note": threshold_note}).add_to(fmap)
+    inline_assets(fmap)
+    fmap.get_root().header.add_child(RawHtml('<meta name="generator" content="gapmap">'), name="gapmap_generator")
     return fmap
+
+
+def overview_map(
+    results: Results,
+    *,
+    tiles: str | None = "OpenStreetMap",
+    kind: str | None = None,
+    base: WebBase | None = None,
+) -> folium.Map:
+    """The overview map of every analysed kind (see :func:`study_map`).
+
+    Parameters
+    ----------
+    results
+        Engine results.
+    tiles
+        Base map, or ``None``.
+    kind
+        Kind whose distance colours the LSOAs when the map opens (default: the
+        first specialist kind analysed); the others are a click away.
+    base
+        Shared geometries (computed when ``None``).
+
+    Returns
+    -------
+    folium.Map
+    """
+    return study_map(results, kind=None, tiles=tiles, base=base, focus=kind)
 
 
 def distance_band_counts(results: Results, kind: str) -> pd.Series:
@@ -140,10 +343,14 @@ def distance_band_counts(results: Results, kind: str) -> pd.Series:
     Returns
     -------
     pandas.Series
-        Children per band label, in band order.
+        Children per band label (the distance metric's class labels), in band
+        order, then those with no provision of the kind at all.
     """
-    miles = results.lsoa[f"{kind}_straight_line_m"] / METRES_PER_MILE
-    edges = [*DISTANCE_BANDS_MILES, np.inf]
-    labels = [f"{a}-{b} mi" if np.isfinite(b) else f"{a}+ mi" for a, b in zip(edges[:-1], edges[1:])]
-    bands = pd.cut(miles, edges, labels=labels, right=False)
-    return results.lsoa.groupby(bands, observed=False)["children_0_15"].sum()
+    metric = distance_metric(kind, results.settings)
+    classes = metric.classes(results.lsoa)
+    labels = [f"{label} miles" for label in metric.class_labels()]
+    children = results.lsoa["children_0_15"].to_numpy()
+    counts = {label: int(children[classes == i].sum()) for i, label in enumerate(labels)}
+    if (classes < 0).any():
+        counts[metric.no_data] = int(children[classes < 0].sum())
+    return pd.Series(counts, name="children_0_15")

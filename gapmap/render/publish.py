@@ -1,0 +1,53 @@
+"""Write a study area's maps (HTML and PNG) and its summary page into an output folder."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from gapmap.engine.analysis import Results
+from gapmap.render.features import web_base
+from gapmap.render.images import map_png
+from gapmap.render.maps import MapPage, map_pages, study_map
+from gapmap.render.report import summary_page
+
+
+def write_maps(results: Results, folder: Path, *, tiles: str | None = "OpenStreetMap") -> list[MapPage]:
+    """Write every map of :func:`~gapmap.render.maps.map_pages` as HTML and PNG.
+
+    Parameters
+    ----------
+    results
+        Engine results.
+    folder
+        Output folder (exists).
+    tiles
+        Base map of the interactive maps, or ``None``.
+
+    Returns
+    -------
+    list of MapPage
+        The maps written.
+    """
+    base = web_base(results)
+    pages = map_pages(results)
+    for page in pages:
+        study_map(results, kind=page.kind, tiles=tiles, title=page.title, base=base).save(str(folder / page.file))
+        map_png(results, folder / page.image, kind=page.kind, title=page.title)
+    return pages
+
+
+def write_report(results: Results, folder: Path, *, tiles: str | None = "OpenStreetMap") -> None:
+    """Write the maps and then ``index.html``, which links them and the CSV tables already in ``tables/``.
+
+    Parameters
+    ----------
+    results
+        Engine results.
+    folder
+        Output folder (exists; CSV tables, if any, are in ``folder/tables``).
+    tiles
+        Base map of the interactive maps, or ``None``.
+    """
+    pages = write_maps(results, folder, tiles=tiles)
+    tables = sorted(path.name for path in (folder / "tables").glob("*.csv"))
+    (folder / "index.html").write_text(summary_page(results, maps=pages, tables=tables), encoding="utf-8")

@@ -1,0 +1,208 @@
+"""The generated pages in real headless Chromium with the network blocked, as an officer opens them.
+
+Needs Debian's ``chromium`` (installed by ``.ci/run``) and the ``playwright``
+Python package (a test dependency; its own browser download is never used).
+Screenshots go to ``test-artifacts/`` at the repository root.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from gapmap.render import study_map
+from gapmap.render.symbols import KIND_SYMBOLS
+
+CHROMIUM = os.environ.get("GAPMAP_CHROMIUM") or next(
+    (path for path in map(shutil.which, ("chromium", "chromium-browser", "google-chrome")) if path), None)
+ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
+
+#: Flags for a headless Chromium on a machine with no network but the package registries.
+CHROMIUM_FLAGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync",
+]
+
+playwright = pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed")
+pytestmark = pytest.mark.skipif(
+    CHROMIUM is None,
+    reason="Chromium is not installed (apt-get install chromium; .ci/run does it): browser tests skipped",
+)
+
+EVIL = "<img src=x onerror=alert(2)><script>alert(1)</script>"
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with playwright.sync_playwright() as driver:
+        chromium = driver.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS, headless=True)
+        yield chromium
+        chromium.close()
+
+
+class Page:
+    """A page with the network blocked that records console errors, dialogs and outside requests."""
+
+    def __init__(self, browser) -> None:
+        self.context = browser.new_context(viewport={"width": 1400, "height": 950})
+        self.outside: list[str] = []
+        self.errors: list[str] = []
+        self.dialogs: list[str] = []
+        self.context.route("**/*", self._route)
+        self.page = self.context.new_page()
+        self.page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
+        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
+        self.page.on("dialog", lambda d: (self.dialogs.append(d.message), d.dismiss()))
+
+    def _route(self, route) -> None:
+        url = route.request.url
+        if url.startswith(("file:", "data:")):
+            route.continue_()
+        else:
+            self.outside.append(url)
+            route.abort()
+
+    def open_map(self, path: Path) -> None:
+        self.page.goto(path.as_uri())
+        self.page.wait_for_selector("html[data-gapmap-ready]", timeout=15_000)
+
+    def canvas_signature(self) -> tuple[int, int]:
+        """(painted pixels, checksum) of the map's vector canvas."""
+        return tuple(self.page.evaluate("""() => {
+            const canvas = document.querySelector('.leaflet-overlay-pane canvas');
+            const data = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
+            let painted = 0, sum = 0;
+            for (let i = 3; i < data.length; i += 4) {
+                if (data[i] > 0) {
+                    painted++;
+                    sum = (sum * 31 + data[i - 3] + data[i - 2] * 7 + data[i - 1] * 13) % 1000000007;
+                }
+            }
+            return [painted, sum];
+        }"""))
+
+    def click_a_marker(self, fill: str) -> None:
+        """Click, with the mouse, the centre of the first marker of colour ``fill`` that nothing covers."""
+        x, y = self.page.evaluate("""(fill) => {
+            for (const path of document.querySelectorAll(`.leaflet-marker-pane .gapmap-icon path[fill="${fill}"]`)) {
+                const icon = path.closest('.gapmap-icon');
+                const box = icon.getBoundingClientRect();
+                const x = box.left + box.width / 2, y = box.top + box.height / 2;
+                if (document.elementFromPoint(x, y)?.closest('.gapmap-icon') === icon) { return [x, y]; }
+            }
+            return [null, null];
+        }""", fill)
+        assert x is not None, "every marker is covered"
+        self.page.mouse.click(x, y)
+
+    def toggle(self, layer_name: str) -> None:
+        self.page.locator(".leaflet-control-layers label", has_text=layer_name).locator("input").click()
+        self.page.wait_for_timeout(150)
+
+    def close(self) -> None:
+        self.context.close()
+
+
+@pytest.fixture
+def page(browser):
+    opened = Page(browser)
+    yield opened
+    opened.close()
+
+
+def test_overview_map_renders_offline_and_responds(page, ne_build):
+    page.open_map(ne_build / "map.html")
+    assert page.errors == [] and page.outside == []
+    painted, before = page.canvas_signature()
+    assert painted > 100_000, "LSOA polygons drawn on the canvas"
+    icons = page.page.locator(".leaflet-marker-pane .gapmap-icon")
+    shown = icons.count()
+    assert shown >= 57 + 11, "special schools and AP are shown when the map opens"
+
+    page.toggle("Local authority boundaries")
+    assert page.canvas_signature()[1] != before, "hiding the LA boundaries changes the drawing"
+    page.toggle("Local authority boundaries")
+    assert page.canvas_signature()[1] == before
+    page.toggle("Special schools")
+    assert icons.count() == shown - 57
+    page.toggle("Special schools")
+
+    page.page.locator(".leaflet-control-layers label",
+                      has_text="Straight-line distance to nearest alternative provision").locator("input").click()
+    assert page.canvas_signature()[1] != before, "another metric recolours the LSOAs"
+    assert "alternative provision" in page.page.locator(".gapmap-legend h2").inner_text()
+
+    page.click_a_marker(KIND_SYMBOLS["special"].colour)
+    popup = page.page.locator(".leaflet-popup-content")
+    popup.wait_for(timeout=5_000)
+    assert "URN" in popup.inner_text() and "Places" in popup.inner_text()
+    page.page.mouse.move(5, 400)
+    page.page.wait_for_timeout(400)  # the popup fades in
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.page.screenshot(path=str(ARTIFACTS / "map-overview-popup.png"))
+    assert page.errors == [] and page.outside == []
+
+
+def test_kind_map_search_finds_a_school_and_an_lsoa(page, ne_build, ne_results):
+    page.open_map(ne_build / "map-special.html")
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.page.screenshot(path=str(ARTIFACTS / "map-special.png"))
+    page.toggle("Mainstream primary schools")
+    # Dense kinds are clustered (the layer is built when first shown: wait for it, not for a fixed time).
+    page.page.wait_for_function("document.querySelectorAll('.marker-cluster').length > 0", timeout=20_000)
+    page.page.screenshot(path=str(ARTIFACTS / "map-special-clusters.png"))
+    school = ne_results.provision.loc[ne_results.provision["kind"] == "special", "name"].iloc[0]
+    search = page.page.locator(".gapmap-search input")
+    search.fill(school)
+    search.press("Enter")
+    page.page.wait_for_function(
+        f"[...document.querySelectorAll('.leaflet-popup-content')].some(e => e.innerText.includes({school!r}))",
+        timeout=20_000,
+    )
+    popup = page.page.locator(".leaflet-popup-content").last
+    lsoa = ne_results.lsoa["lsoa_name"].iloc[100]
+    search.fill(lsoa)
+    search.press("Enter")
+    page.page.wait_for_function(
+        f"[...document.querySelectorAll('.leaflet-popup-content')].some(e => e.innerText.includes({lsoa!r}))",
+        timeout=20_000,
+    )
+    assert "Children aged 0-15" in popup.inner_text()
+    assert page.errors == [] and page.outside == []
+
+
+def test_a_hostile_school_name_shows_as_text(page, ne_results, tmp_path):
+    provision = ne_results.provision.copy()
+    provision.loc[provision["kind"] == "ap", "name"] = EVIL
+    results = dataclasses.replace(ne_results, provision=provision)
+    path = tmp_path / "map-ap.html"
+    study_map(results, kind="ap", tiles=None).save(str(path))
+    page.open_map(path)
+    search = page.page.locator(".gapmap-search input")
+    search.fill(EVIL)
+    search.press("Enter")
+    popup = page.page.locator(".leaflet-popup-content h4")
+    popup.wait_for(timeout=5_000)
+    assert popup.inner_text() == EVIL
+    assert page.dialogs == [] and page.errors == []
+
+
+def test_data_still_draws_when_base_tiles_cannot_load(page, ne_results, tmp_path):
+    path = tmp_path / "map.html"
+    study_map(ne_results, tiles="OpenStreetMap").save(str(path))
+    page.open_map(path)
+    assert page.canvas_signature()[0] > 100_000
+    assert page.outside and all("tile.openstreetmap.org" in url for url in page.outside)
+
+
+def test_summary_page_links_and_images_work_offline(page, ne_build):
+    page.page.goto((ne_build / "index.html").as_uri())
+    page.page.wait_for_load_state("load")
+    broken = page.page.evaluate("() => [...document.images].filter(i => !i.naturalWidth).map(i => i.src)")
+    assert broken == [] and page.errors == [] and page.outside == []
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.page.screenshot(path=str(ARTIFACTS / "index.png"), full_page=True)
