@@ -1,0 +1,141 @@
+"""Write a scenario's comparison, or a sweep's ranking, into ``<out>/<area>/scenarios/<name>/``, atomically."""
+
+from __future__ import annotations
+
+import html
+import re
+import shutil
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+
+from gapmap.model import KIND_LABELS
+from gapmap.output import staged_directory, write_csv, write_layers
+from gapmap.scenario.comparison import Comparison
+from gapmap.scenario.html import STYLE, table_html
+from gapmap.scenario.sweeps import SweepResult
+
+#: Rows of a sweep's ranking shown on its summary page (all are in ranking.csv).
+RANKING_SHOWN = 50
+
+
+def folder_name(name: str) -> str:
+    """Make a scenario name safe as a folder name.
+
+    Examples
+    --------
+    >>> folder_name("New ASD unit: Gateshead (40 places)")
+    'new-asd-unit-gateshead-40-places'
+    """
+    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") or "scenario"
+
+
+def scenario_folder(out: Path, slug: str, name: str) -> Path:
+    """``<out>/<area slug>/scenarios/<scenario folder name>``."""
+    return Path(out) / slug / "scenarios" / folder_name(name)
+
+
+def write_comparison(comparison: Comparison, folder: Path, *, tiles: str | None = "OpenStreetMap") -> None:
+    """Write the change map, summary page, GeoPackage and CSV tables of a comparison into ``folder``.
+
+    Parameters
+    ----------
+    comparison
+        A scenario compared with its baseline.
+    folder
+        An existing, empty folder.
+    tiles
+        Base map tiles (``None`` for none).
+    """
+    las = comparison.scenario.inputs.las[["la_gss", "geometry"]]
+    la_changes = gpd.GeoDataFrame(comparison.by_la.merge(las, on="la_gss"), geometry="geometry", crs=las.crs)
+    layers = {
+        "lsoa_changes": comparison.lsoa,
+        "la_changes": la_changes,
+        "sites_changed": comparison.sites,
+        "provision": comparison.scenario.provision,
+    }
+    write_layers({name: frame for name, frame in layers.items() if len(frame)}, folder / "changes.gpkg")
+    (folder / "tables").mkdir()
+    for name, frame in {**layers, "la_summary": comparison.scenario.la_summary}.items():
+        write_csv(frame, folder / "tables" / f"{name}.csv")
+    comparison.map(tiles=tiles).save(str(folder / "map.html"))
+    (folder / "index.html").write_text(comparison.summary_page(map_file="map.html"), encoding="utf-8")
+
+
+def write_scenario(
+    comparison: Comparison, *, out: Path, tiles: str | None = "OpenStreetMap", source: Path | None = None
+) -> Path:
+    """Write a comparison into ``<out>/<area>/scenarios/<name>/``: a complete folder, or nothing.
+
+    Parameters
+    ----------
+    comparison
+        A scenario compared with its baseline.
+    out
+        Output root (``maps`` by default on the command line).
+    tiles
+        Base map tiles.
+    source
+        The scenario file, copied into the folder for the record.
+
+    Returns
+    -------
+    pathlib.Path
+        The folder written.
+    """
+    target = scenario_folder(out, comparison.scenario.inputs.slug, comparison.scenario.name)
+    with staged_directory(target) as staging:
+        write_comparison(comparison, staging, tiles=tiles)
+        if source is not None:
+            shutil.copyfile(source, staging / f"scenario{source.suffix.lower()}")
+    return target
+
+
+def _sweep_page(result: SweepResult, ranking: pd.DataFrame, *, name: str, area: str, kind: str) -> str:
+    title = html.escape(f"gapmap sweep: {name} ({area})")
+    shown = ranking.head(RANKING_SHOWN).drop(columns=["edits"])
+    return f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>{title}</title><style>{STYLE}</style></head>
+<body><h1>{title}</h1>
+<p>{len(result.scenarios):,} scenarios ({html.escape(result.method)} method), ranked by the change in children
+beyond the distance threshold for {html.escape(KIND_LABELS[kind].lower())}, summed over the LAs (most negative =
+most children brought within reach). Tables: <a href="ranking.csv">ranking.csv</a> (every scenario),
+<a href="sweep.csv">sweep.csv</a> (every scenario, LA and kind).</p>
+<p class="note">Distances are straight lines unless the study's settings name another cost: counts of children
+beyond a distance are lower bounds.</p>
+{table_html(shown, signed=("children_beyond_change",))}
+</body></html>
+"""
+
+
+def write_sweep(result: SweepResult, *, out: Path, slug: str, area: str, name: str, kind: str) -> Path:
+    """Write a sweep's tables and ranking page into ``<out>/<area>/scenarios/<name>/``, atomically.
+
+    Parameters
+    ----------
+    result
+        The sweep.
+    out
+        Output root.
+    slug, area
+        Study area folder name and display name.
+    name
+        Sweep name.
+    kind
+        Kind whose children beyond the threshold rank the scenarios.
+
+    Returns
+    -------
+    pathlib.Path
+        The folder written.
+    """
+    target = scenario_folder(out, slug, name)
+    ranking = result.ranking(kind=kind)
+    with staged_directory(target) as staging:
+        write_csv(result.table, staging / "sweep.csv")
+        write_csv(ranking, staging / "ranking.csv")
+        page = _sweep_page(result, ranking, name=name, area=area, kind=kind)
+        (staging / "index.html").write_text(page, encoding="utf-8")
+    return target

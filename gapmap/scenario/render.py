@@ -1,0 +1,288 @@
+"""Render a comparison: the change map (folium) and the scenario summary page (HTML)."""
+
+from __future__ import annotations
+
+import html
+from importlib.metadata import version
+from typing import TYPE_CHECKING
+
+import folium
+import pandas as pd
+
+from gapmap.model import KIND_LABELS
+from gapmap.render.assets import inline_assets
+from gapmap.render.geometry import web_geometries
+from gapmap.render.maps import tile_layer
+from gapmap.scenario.html import STYLE, table_html
+from gapmap.scenario.metrics import ENGINE_METRICS, METRIC_LABELS
+from gapmap.settings import METRES_PER_MILE
+
+if TYPE_CHECKING:
+    from gapmap.scenario.comparison import Comparison
+
+#: Colour of each kind of LSOA change (ColorBrewer RdYlGn, readable with red-green colour-blindness by lightness).
+CHANGE_COLOURS: dict[str, str] = {
+    "gained": "#1a9850",
+    "closer": "#a6d96a",
+    "farther": "#fdae61",
+    "lost": "#d73027",
+}
+
+#: Marker colour per site change.
+SITE_COLOURS: dict[str, str] = {"added": "#1a9850", "closed": "#222222", "places changed": "#2c7fb8"}
+
+_FIGURE_HEADINGS = {
+    "sites": "Sites",
+    "places": "Places",
+    "children_beyond": "Children beyond",
+    "cross_la_children": "Nearest site in another LA",
+    "served_for_other_las": "Nearest site for other LAs' children",
+    "demand": "Estimated need",
+    "ratio_2sfca": "2SFCA places per child",
+    "shortfall": "Shortfall in places",
+}
+
+
+def _change_category(frame: pd.DataFrame, kind: str) -> pd.Series:
+    reach = frame[f"{kind}_reach"]
+    change = frame[f"{kind}_m_change"].fillna(0)
+    category = pd.Series(None, index=frame.index, dtype=object)
+    category[change < 0] = "closer"
+    category[change > 0] = "farther"
+    category[reach == "gained"] = "gained"
+    category[reach == "lost"] = "lost"
+    return category
+
+
+def changed_kinds(comparison: Comparison) -> list[str]:
+    """Kinds with any LSOA whose distance or reach changed."""
+    return [k for k in comparison.scenario.settings.kinds if _change_category(comparison.lsoa, k).notna().any()]
+
+
+def changes_map(comparison: Comparison, *, kind: str | None = None, tiles: str | None = "OpenStreetMap") -> folium.Map:
+    """Build the change map: per kind, LSOAs that gained or lost reach or got closer or farther; changed sites.
+
+    Parameters
+    ----------
+    comparison
+        A scenario compared with its baseline.
+    kind
+        Show this kind only (default: every kind with a change).
+    tiles
+        Base map: a tile provider name (e.g. ``"OpenStreetMap"``) or URL template, or ``None``.
+
+    Returns
+    -------
+    folium.Map
+        The map, ready to ``save()`` or display in a notebook; it works offline (the base map needs internet).
+    """
+    results = comparison.scenario
+    las = web_geometries(results.inputs.las[["la_gss", "la_name", "geometry"]], tolerance_m=50)
+    bounds = las.total_bounds
+    fmap = folium.Map(tiles=None, prefer_canvas=True, control_scale=True)
+    fmap.fit_bounds([[bounds[1], bounds[0]], [bounds[3], bounds[2]]])
+    if tiles:
+        tile_layer(tiles).add_to(fmap)
+    folium.GeoJson(
+        las, name="Local authorities",
+        style_function=lambda _: {"fill": False, "color": "#222222", "weight": 2},
+        tooltip=folium.GeoJsonTooltip(fields=["la_name"], aliases=["LA"]),
+    ).add_to(fmap)
+    for name in [kind] if kind else changed_kinds(comparison):
+        _add_lsoa_layer(fmap, comparison, name)
+    _add_site_layer(fmap, comparison)
+    fmap.get_root().html.add_child(folium.Element(_legend()))  # type: ignore[attr-defined]
+    folium.LayerControl(collapsed=False).add_to(fmap)
+    inline_assets(fmap)  # works offline, from one file
+    return fmap
+
+
+def _add_lsoa_layer(fmap: folium.Map, comparison: Comparison, kind: str) -> None:
+    lsoa = comparison.lsoa
+    category = _change_category(lsoa, kind)
+    changed = lsoa[category.notna().to_numpy()]
+    if changed.empty:
+        return
+    layer = pd.DataFrame({
+        "lsoa_name": changed["lsoa_name"],
+        "children": changed["children_scenario"].round(1),
+        "before_mi": (changed[f"{kind}_m_baseline"] / METRES_PER_MILE).round(2),
+        "after_mi": (changed[f"{kind}_m_scenario"] / METRES_PER_MILE).round(2),
+        "change": category[category.notna()],
+    })
+    shapes = web_geometries(changed[["geometry"]].join(layer), tolerance_m=25)
+    counts = category.value_counts()
+    label = KIND_LABELS[kind]
+    folium.GeoJson(
+        shapes,
+        name=f"{label}: {counts.get('gained', 0)} LSOAs gained reach, {counts.get('lost', 0)} lost",
+        style_function=lambda f: {"fillColor": CHANGE_COLOURS[f["properties"]["change"]], "color": "#666666",
+                                  "weight": 0.3, "fillOpacity": 0.75},
+        tooltip=folium.GeoJsonTooltip(
+            fields=["lsoa_name", "children", "before_mi", "after_mi", "change"],
+            aliases=["LSOA", "Children 0-15", "Straight-line miles, baseline", "Straight-line miles, scenario",
+                     "Change"],
+        ),
+    ).add_to(fmap)
+
+
+def _add_site_layer(fmap: folium.Map, comparison: Comparison) -> None:
+    sites = comparison.sites
+    if sites.empty:
+        return
+    group = folium.FeatureGroup(name=f"Changed sites ({len(sites)})")
+    for row in sites.to_crs(4326).itertuples(index=False):
+        label = (  # a tooltip, not a popup: folium's popups need jQuery, which the offline map does not load
+            f"<b>{html.escape(str(row.name))}</b><br>{html.escape(KIND_LABELS.get(row.kind, row.kind))}: "
+            f"{html.escape(row.change)}<br>places {_places(row.places_baseline)} &rarr; {_places(row.places_scenario)}"
+        )
+        folium.CircleMarker(
+            location=[round(row.geometry.y, 5), round(row.geometry.x, 5)], radius=8,
+            color=SITE_COLOURS[row.change], fill=True, fill_opacity=0.9, weight=2, tooltip=label,
+        ).add_to(group)
+    group.add_to(fmap)
+
+
+def _places(value: float) -> str:
+    return "none" if pd.isna(value) else f"{value:,.0f}"
+
+
+def _legend() -> str:
+    swatches = "".join(
+        f'<div><span style="background:{colour};display:inline-block;width:12px;height:12px;margin-right:4px">'
+        f"</span>{label}</div>"
+        for label, colour in {**CHANGE_COLOURS, **{f"site {k}": v for k, v in SITE_COLOURS.items()}}.items()
+    )
+    return (
+        '<div style="position:fixed;bottom:24px;left:12px;z-index:9999;background:white;padding:6px 8px;'
+        f'border:1px solid #999;font:12px sans-serif">{swatches}'
+        "<div>Straight-line distances</div></div>"
+    )
+
+
+def _totals_table(comparison: Comparison) -> pd.DataFrame:
+    totals = comparison.totals().set_index("kind")
+    reach = comparison.lsoa
+    rows = []
+    for kind in totals.index:
+        row = totals.loc[kind]
+        rows.append({
+            "Provision": KIND_LABELS[kind],
+            "Children beyond, baseline": row["children_beyond_baseline"],
+            "Children beyond, scenario": row["children_beyond_scenario"],
+            "Change": row["children_beyond_change"],
+            "LSOAs gained reach": int((reach[f"{kind}_reach"] == "gained").sum()),
+            "LSOAs lost reach": int((reach[f"{kind}_reach"] == "lost").sum()),
+            "Nearest in another LA, change": row["cross_la_children_change"],
+            "Sites, change": row["sites_change"],
+            "Places, change": row["places_change"],
+        })
+    return pd.DataFrame(rows)
+
+
+def _warnings(comparison: Comparison) -> str:
+    lost = comparison.by_la[comparison.by_la["loses_provision"]]
+    items = "".join(
+        f"<li><b>{html.escape(r.la_name)}</b> would have no {html.escape(KIND_LABELS[r.kind].lower())} site.</li>"
+        for r in lost.itertuples(index=False)
+    )
+    return f'<div class="warn"><ul>{items}</ul></div>' if items else ""
+
+
+def headline_table(comparison: Comparison) -> str:
+    """Short HTML for notebooks: totals per kind and LAs left without provision.
+
+    Parameters
+    ----------
+    comparison
+        A scenario compared with its baseline.
+
+    Returns
+    -------
+    str
+        An HTML fragment.
+    """
+    title = html.escape(f"{comparison.scenario.name} vs {comparison.baseline.name}")
+    changes = ("Change", "Nearest in another LA, change", "Sites, change", "Places, change")
+    return f"<b>{title}</b>" + table_html(_totals_table(comparison), signed=changes) + _warnings(comparison)
+
+
+def _la_table(comparison: Comparison, kind: str) -> str:
+    rows = comparison.by_la[comparison.by_la["kind"] == kind].sort_values("la_name")
+    table = pd.DataFrame({"Local authority": rows["la_name"], "Children 0-15": rows["children_scenario"]})
+    signed, digits = [], {}
+    for figure, heading in _FIGURE_HEADINGS.items():
+        if f"{figure}_change" not in rows.columns:
+            continue
+        places = 3 if figure == "ratio_2sfca" else 0
+        for side in ("baseline", "scenario", "change"):
+            column = f"{heading}, {side}"
+            table[column] = rows[f"{figure}_{side}"].to_numpy()
+            digits[column] = places
+        signed.append(f"{heading}, change")
+    return table_html(table, signed=tuple(signed), digits=digits)
+
+
+def summary_page(comparison: Comparison, *, map_file: str | None = "map.html") -> str:
+    """Render the scenario summary page as a self-contained HTML document.
+
+    Parameters
+    ----------
+    comparison
+        A scenario compared with its baseline.
+    map_file
+        Relative link to the change map (``None`` for no link).
+
+    Returns
+    -------
+    str
+        The HTML document.
+    """
+    scenario, baseline = comparison.scenario, comparison.baseline
+    settings = scenario.settings
+    title = html.escape(f"gapmap scenario: {scenario.name} ({scenario.inputs.name})")
+    links = (f'<a href="{html.escape(map_file)}">Open the change map</a> &middot; ' if map_file else "") + (
+        '<a href="changes.gpkg">GeoPackage (layers lsoa_changes, la_changes, sites_changed, provision)</a>'
+    )
+    edits = "".join(f"<li>{html.escape(e.describe())}</li>" for e in scenario.edits) or "<li>(no edits)</li>"
+    thresholds = "".join(
+        f"<li>{html.escape(KIND_LABELS[k])}: {settings.threshold(k) / METRES_PER_MILE:.3g} miles"
+        + (f" (baseline {baseline.settings.threshold(k) / METRES_PER_MILE:.3g})"
+           if settings.threshold(k) != baseline.settings.threshold(k) else "")
+        + "</li>"
+        for k in settings.kinds
+    )
+    per_kind = "".join(
+        f"<h3>{html.escape(KIND_LABELS[k])}</h3>{_la_table(comparison, k)}" for k in settings.kinds
+    )
+    sites = comparison.sites.drop(columns="geometry")
+    sites_html = table_html(sites) if len(sites) else "<p>No site added, closed or changed.</p>"
+    figures = "".join(
+        f"<li><b>{html.escape(_FIGURE_HEADINGS.get(m, m))}</b>: {html.escape(text)}</li>"
+        for m, text in METRIC_LABELS.items()
+        if m not in ENGINE_METRICS or f"{m}_change" in comparison.by_la.columns
+    )
+    notes = "".join(f"<li>{html.escape(n)}</li>" for n in comparison.notes)
+    changes = ("Change", "Nearest in another LA, change", "Sites, change", "Places, change")
+    return f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>{title}</title>
+<meta name="viewport" content="width=device-width, initial-scale=1"><style>{STYLE}</style></head>
+<body>
+<h1>{title}</h1>
+<p>{links} &middot; <a href="tables/la_changes.csv">la_changes.csv</a> &middot;
+<a href="tables/lsoa_changes.csv">lsoa_changes.csv</a></p>
+<p>{html.escape(scenario.name)} compared with the baseline.</p>
+<h2>Edits</h2><ol>{edits}</ol>
+{_warnings(comparison)}
+<h2>Children beyond the distance threshold, all LAs</h2>
+{table_html(_totals_table(comparison), signed=changes)}
+<h2>By local authority</h2>
+<p>Children are counted in the LA where they live; sites and places in the LA where they stand.</p>
+{per_kind}
+<h2>Sites changed</h2>{sites_html}
+<h2>Thresholds (straight line)</h2><ul>{thresholds}</ul>
+<h2>Figures</h2><ul>{figures}</ul>
+<h2>Method notes</h2><ul class="note">{notes}</ul>
+<p><small>Made with gapmap {html.escape(version("gapmap"))}.</small></p>
+</body></html>
+"""
