@@ -5,7 +5,9 @@ thread and answers like the real services: GIAS daily files with 404 for days
 not published, ArcGIS ``query`` with ``where``/``resultOffset``/
 ``resultRecordCount`` paging and ``exceededTransferLimit``, Nomis CSV pages
 with ``RecordOffset`` and ``RECORD_COUNT``.  Faults can be injected per path:
-a 500 before success, a body cut short, an empty 200, an HTML page, a stalled download.
+a 500 before success, a run of 429/5xx answers, a connection reset, an answer delayed past the
+client's timeout, a body cut short (with or without ``Content-Length``), an empty 200, an HTML
+page, a stalled download.
 
 :func:`leeds_services` loads it with the fixtures of ``tests/fixtures``
 (provenance and vintages in ``tests/fixtures/SOURCES.md``).
@@ -17,6 +19,8 @@ import gzip
 import io
 import json
 import re
+import socket
+import struct
 import threading
 import time
 from contextlib import contextmanager
@@ -60,6 +64,11 @@ class FakeServices:
     empty_once: set[str] = field(default_factory=set)  # path prefixes answered 200 with an empty body once
     html_once: set[str] = field(default_factory=set)  # path prefixes answered 200 with an HTML page once
     stall: set[str] = field(default_factory=set)  # path prefixes that send half the body, then hang
+    statuses: dict[str, list[int]] = field(default_factory=dict)  # prefix -> statuses answered first, in order
+    reset: dict[str, int] = field(default_factory=dict)  # prefix -> connections to reset before any answer
+    delay: dict[str, int] = field(default_factory=dict)  # prefix -> answers held back for delay_s first
+    delay_s: float = 2.0
+    unframed_truncate_once: set[str] = field(default_factory=set)  # half the body, no Content-Length, close
     requests: list[str] = field(default_factory=list)
     half_sent: threading.Event = field(default_factory=threading.Event)
 
@@ -74,7 +83,11 @@ class FakeServices:
             def log_message(self, *args: object) -> None:
                 pass
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        class Server(ThreadingHTTPServer):
+            def handle_error(self, request: object, client_address: object) -> None:
+                pass  # a client that gave up (timeout, reset) is an expected fault here
+
+        self._server = Server(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.02},
                                         daemon=True)
@@ -112,6 +125,18 @@ class FakeServices:
             if hit is not None:
                 prefixes.discard(hit)
                 return self._send(request, status, body, "text/html")
+        if _take(self.reset, path):
+            request.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            request.connection.close()  # linger 0: the client sees a reset (RST), not an answer
+            request.close_connection = True
+            return None
+        if _take(self.delay, path):
+            time.sleep(self.delay_s)
+        queued = next((q for p, q in self.statuses.items() if path.startswith(p) and q), None)
+        if queued:
+            status = queued.pop(0)
+            return self._send(request, status, f"<html>HTTP {status}</html>".encode(), "text/html",
+                              headers={"Retry-After": "0"})
         if match := re.fullmatch(r"/gias/edubasealldata(\d{8})\.csv", path):
             published = date(int(match[1][:4]), int(match[1][4:6]), int(match[1][6:]))
             if published >= date.today():  # today's file is "not published yet"
@@ -125,17 +150,23 @@ class FakeServices:
             return self._send(request, 200, self.iod_body, "text/csv")
         return self._send(request, 404, b"<html>Not found</html>", "text/html")
 
-    def _send(self, request: BaseHTTPRequestHandler, status: int, body: bytes, kind: str) -> None:
+    def _send(self, request: BaseHTTPRequestHandler, status: int, body: bytes, kind: str,
+              headers: dict[str, str] | None = None) -> None:
         path = urlsplit(request.path).path
         truncate = next((p for p in self.truncate_once if path.startswith(p)), None)
+        unframed = next((p for p in self.unframed_truncate_once if path.startswith(p)), None)
         stall = any(path.startswith(p) for p in self.stall)
         request.send_response(status)
         request.send_header("Content-Type", kind)
-        request.send_header("Content-Length", str(len(body)))
+        if unframed is None:
+            request.send_header("Content-Length", str(len(body)))
+        for name, value in (headers or {}).items():
+            request.send_header(name, value)
         request.send_header("Connection", "close")
         request.end_headers()
-        if truncate is not None or stall:
+        if truncate is not None or unframed is not None or stall:
             self.truncate_once.discard(truncate)
+            self.unframed_truncate_once.discard(unframed)
             request.wfile.write(body[: len(body) // 2])
             request.wfile.flush()
             self.half_sent.set()
@@ -187,6 +218,14 @@ class FakeServices:
         out = io.StringIO()
         rows.iloc[offset: offset + self.nomis_page_rows][NOMIS_COLUMNS].to_csv(out, index=False, quoting=2)
         return out.getvalue().encode()
+
+
+def _take(counts: dict[str, int], path: str) -> bool:
+    """Whether ``path`` has a fault left in ``counts`` (prefix -> times); use one up if so."""
+    hit = next((p for p, n in counts.items() if path.startswith(p) and n > 0), None)
+    if hit is not None:
+        counts[hit] -= 1
+    return hit is not None
 
 
 def _where(clause: str, attributes: dict[str, object]) -> bool:

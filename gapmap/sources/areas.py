@@ -17,6 +17,12 @@ import pandas as pd
 
 from gapmap.errors import InputError, UnknownAreaError
 from gapmap.sources.dfe_la_codes import DFE_LA_CODES
+from gapmap.validate import CODE_FORMATS, code_problem, devolved_nation
+
+_CODE_LIKE = re.compile(r"[A-Za-z]\d{2,}|\d+")
+#: GSS code prefixes that name something other than an LA or a combined authority.
+_OTHER_GEOGRAPHIES = {"E01": "an LSOA", "E02": "an MSOA", "E05": "an electoral ward", "E11": "a metropolitan county",
+                      "E12": "a region", "E92": "England as a whole"}
 
 
 @dataclass(frozen=True)
@@ -185,6 +191,61 @@ def _one_la(lookups: Lookups, token: str) -> EducationLA:
     return _from_dfe(lookups, by_name.iloc[0])
 
 
+def _code_problem(token: str, *, combined: bool) -> str | None:
+    """Why ``token`` cannot be an LA (or, with ``combined``, a combined authority) code, or ``None``."""
+    code = token.strip().upper()
+    option = "--ca" if combined else "--la"
+    nation = devolved_nation(code)
+    if nation is not None:
+        return (f"{option} {token}: {code} is a {nation} code, but gapmap covers England only (school provision "
+                "is devolved); give an English area code or name.")
+    if not _CODE_LIKE.fullmatch(code):
+        return None  # a name
+    if not combined and CODE_FORMATS["dfe_la"][0].fullmatch(code):
+        return None
+    if not re.fullmatch(r"E\d{8}", code):
+        expected = "E47 and six digits" if combined else "E06, E07, E08, E09 or E10 and six digits, or 3 DfE digits"
+        return f"{option} {token}: {token!r} is not a valid code; expected {expected}."
+    prefix = code[:3]
+    if prefix in _OTHER_GEOGRAPHIES:
+        authority = "a combined" if combined else "a local"
+        return f"{option} {token}: {code} is the code of {_OTHER_GEOGRAPHIES[prefix]}, not of {authority} authority."
+    if combined and code_problem(code, "ca"):
+        hint = "" if code_problem(code, "la") else f"; use --la {code}"
+        return f"--ca {token}: {code} is not a combined authority code (E47 and six digits){hint}."
+    return None
+
+
+def check_area_codes(*, ca: str | None = None, la: str | list[str] | None = None) -> None:
+    """Reject codes that cannot name an English area before anything is downloaded.
+
+    Parameters
+    ----------
+    ca, la
+        As for :func:`resolve_area`; names pass unchecked.
+
+    Raises
+    ------
+    UnknownAreaError
+        For a Welsh, Scottish or Northern Irish code (gapmap covers England),
+        a malformed code, or a code of another kind of area (an LSOA, a region).
+
+    Examples
+    --------
+    >>> check_area_codes(la="W06000015")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    gapmap.errors.UnknownAreaError: --la W06000015: W06000015 is a Welsh code, but gapmap covers England only ...
+    """
+    tokens = [(ca, True)] if ca is not None else []
+    if la is not None:
+        tokens += [(t, False) for t in (la.split(",") if isinstance(la, str) else la)]
+    for token, combined in tokens:
+        problem = _code_problem(token, combined=combined) if token.strip() else None
+        if problem is not None:
+            raise UnknownAreaError(problem)
+
+
 def resolve_area(lookups: Lookups, *, ca: str | None = None, la: str | list[str] | None = None) -> StudyArea:
     """Resolve a combined authority or a list of LAs into a study area.
 
@@ -208,7 +269,8 @@ def resolve_area(lookups: Lookups, *, ca: str | None = None, la: str | list[str]
     InputError
         If neither or both of ``ca`` and ``la`` are given.
     UnknownAreaError
-        If a code or name is not known; the message suggests the nearest matches.
+        If a code or name is not known (the message suggests the nearest
+        matches), or a code is not English (see :func:`check_area_codes`).
 
     Examples
     --------
@@ -221,6 +283,7 @@ def resolve_area(lookups: Lookups, *, ca: str | None = None, la: str | list[str]
     """
     if (ca is None) == (la is None):
         raise InputError("Choose a study area with exactly one of --ca (a combined authority) or --la (LA codes).")
+    check_area_codes(ca=ca, la=la)
     if ca is not None:
         return _resolve_ca(lookups, ca.strip())
     tokens = [t.strip() for t in (la.split(",") if isinstance(la, str) else la) if t.strip()]

@@ -13,6 +13,7 @@ import pyogrio
 from gapmap.errors import DataFileError, UnknownAreaError
 from gapmap.inputs import StudyInputs
 from gapmap.sources.census import provision_from_census
+from gapmap.validate import MAX_LSOA_CHILDREN, code_problems, exclude_misplaced, in_great_britain
 
 #: Embedded study areas: slug -> (display name, GeoPackage file name).
 EMBEDDED_AREAS: dict[str, tuple[str, str]] = {
@@ -25,6 +26,7 @@ REQUIRED_LAYERS: dict[str, list[str]] = {
     "lsoa": ["lsoa_code", "lsoa_name", "la_gss", "children_0_15", "centroid_easting", "centroid_northing"],
     "schools_census": ["urn", "school_name", "typeofestablishment_name", "phase_type_grouping"],
     "ehcp_caseload": ["time_period", "la_gss", "ehcplans", "special_total", "ap_pru_total"],
+    "ehcp_needs": ["time_period", "la_gss", "ehc_plans", "number_asd", "number_semh", "number_slcn"],
 }
 
 VINTAGES = {
@@ -93,6 +95,33 @@ def _read_layer(path: Path, layer: str) -> gpd.GeoDataFrame | pd.DataFrame:
     return frame
 
 
+def _check_layers(path: Path, las: pd.DataFrame, lsoas: pd.DataFrame) -> None:
+    """Raise if the LA or LSOA layer has a bad or repeated code, a centroid off the grid or a bad count."""
+
+    def fail(layer: str, column: str, problem: str) -> DataFileError:
+        return DataFileError(f"Layer {layer!r} of {path}, column {column!r}: {problem}; fix the file or rebuild "
+                             "data/ with `python -m gapmap.prepare`.")
+
+    for layer, frame, column, kind in (("la", las, "la_gss", "la"), ("lsoa", lsoas, "lsoa_code", "lsoa"),
+                                       ("lsoa", lsoas, "la_gss", "la")):
+        problems = code_problems(frame[column], kind).dropna()
+        if len(problems):
+            raise fail(layer, column, f"{len(problems)} bad code(s), e.g. {problems.iloc[0]}")
+    for layer, frame, column in (("la", las, "la_gss"), ("lsoa", lsoas, "lsoa_code")):
+        repeated = frame[column][frame[column].duplicated()]
+        if len(repeated):
+            raise fail(layer, column, f"{repeated.iloc[0]} appears more than once")
+    outside = ~in_great_britain(lsoas["centroid_easting"], lsoas["centroid_northing"])
+    if outside.any():
+        raise fail("lsoa", "centroid_easting/centroid_northing",
+                   f"{int(outside.sum())} centroid(s) are not British National Grid metres inside Great Britain")
+    children = pd.to_numeric(lsoas["children_0_15"], errors="coerce")
+    bad = ~children.between(0, MAX_LSOA_CHILDREN).fillna(False).astype(bool)
+    if bad.any():
+        raise fail("lsoa", "children_0_15", f"{int(bad.sum())} value(s) are not counts from 0 to "
+                   f"{MAX_LSOA_CHILDREN:,}, e.g. {lsoas.loc[bad, 'children_0_15'].iloc[0]!r}")
+
+
 def load_embedded(slug: str = "north-east", *, path: Path | None = None) -> StudyInputs:
     """Load an embedded study area into :class:`~gapmap.inputs.StudyInputs`.
 
@@ -111,7 +140,9 @@ def load_embedded(slug: str = "north-east", *, path: Path | None = None) -> Stud
     Raises
     ------
     DataFileError
-        If the file is missing, unreadable, or lacks a layer or column.
+        If the file is missing, unreadable, lacks a layer or column, or has a
+        bad code, count or centroid.  Schools located well outside their own LA
+        are listed in ``excluded`` rather than used.
     """
     name = EMBEDDED_AREAS[slug][0] if slug in EMBEDDED_AREAS else slug
     path = Path(path) if path is not None else embedded_path(slug)
@@ -124,7 +155,13 @@ def load_embedded(slug: str = "north-east", *, path: Path | None = None) -> Stud
     lsoas = _read_layer(path, "lsoa")
     census = _read_layer(path, "schools_census")
     caseload = _read_layer(path, "ehcp_caseload")
-    provision, excluded = provision_from_census(census, source_name=f"{path.name} (layer schools_census)")
+    needs = _read_layer(path, "ehcp_needs")
+    _check_layers(path, las, lsoas)
+    source_name = f"{path.name} (layer schools_census)"
+    provision, excluded = provision_from_census(census, source_name=source_name)
+    provision, misplaced = exclude_misplaced(provision, las, source_name=source_name)
+    if len(misplaced):
+        excluded = pd.concat([excluded, misplaced], ignore_index=True)
     return StudyInputs(
         name=name,
         slug=slug,
@@ -132,6 +169,7 @@ def load_embedded(slug: str = "north-east", *, path: Path | None = None) -> Stud
         lsoas=lsoas.sort_values("lsoa_code").reset_index(drop=True),
         provision=provision,
         ehcp=pd.DataFrame(caseload),
+        ehcp_needs=pd.DataFrame(needs),
         excluded=excluded,
         vintages=dict(VINTAGES),
     )

@@ -26,6 +26,7 @@ from gapmap.inputs import EXCLUDED_COLUMNS
 from gapmap.model import CRS, classify, conform_provision, empty_provision
 from gapmap.sources.config import SourceConfig
 from gapmap.sources.http import Downloader, Fetched, csv_validator
+from gapmap.validate import code_problems, exclude_misplaced, in_great_britain
 
 ENCODING = "cp1252"
 LABEL = "GIAS establishments"
@@ -86,7 +87,7 @@ def fetch_gias(downloader: Downloader, config: SourceConfig, *, today: date | No
             found = downloader.cached(url, label=LABEL)
         else:
             found = downloader.fetch(url, label=LABEL, missing_ok=True, validate=csv_validator(
-                label=LABEL, url_hint=url, columns=["URN", "EstablishmentName"], encoding=ENCODING))
+                label=LABEL, url_hint=url, columns=REQUIRED_COLUMNS, encoding=ENCODING))
         if found is not None:
             return found, day
     pattern = file_url(config, today).replace(f"{today:%Y%m%d}", "YYYYMMDD")
@@ -213,13 +214,28 @@ def provision_from_gias(
         ``"-RP"``) in a mainstream school, at the host's location.
     excluded : pandas.DataFrame
         Rows not used, with the reason: types that are not school places,
-        unclassifiable rows, rows without a location, and units recorded at
-        special schools or AP.
+        unclassifiable rows, rows with a malformed or repeated URN (the first
+        row of a URN is used), rows without a location or with one outside
+        Great Britain, and units recorded at special schools or AP.
+
+    Raises
+    ------
+    DataFileError
+        If no located row lies in Great Britain (the whole file has another CRS).
     """
     table = _classified(raw)
+    bad_urn = code_problems(table["URN"], "urn")
+    repeated = table["URN"].duplicated() & bad_urn.isna()
+    table["problem"] = table["problem"].fillna(("bad URN: " + bad_urn).astype("object")).fillna(
+        ("URN " + table["URN"] + " appears again: the first row with it is used").where(repeated).astype("object"))
     easting = pd.to_numeric(table["Easting"], errors="coerce")
     northing = pd.to_numeric(table["Northing"], errors="coerce")
-    located = ((easting > 0) & (northing > 0)).fillna(False).astype(bool)
+    given = (easting.notna() & northing.notna() & ~((easting == 0) & (northing == 0))).fillna(False).astype(bool)
+    located = given & in_great_britain(easting, northing)
+    if given.any() and not located.any():
+        raise DataFileError(f"None of the Easting/Northing values of {source_name} lies in Great Britain "
+                            f"(British National Grid metres); e.g. URN {table.loc[given, 'URN'].iloc[0]}: "
+                            f"{table.loc[given, 'Easting'].iloc[0]}, {table.loc[given, 'Northing'].iloc[0]}.")
     needs = table[SEN_COLUMNS].apply(need_codes, axis=1).astype("string")
     provision_type = table["TypeOfResourcedProvision (name)"].fillna("")
     base = pd.DataFrame(
@@ -244,10 +260,12 @@ def provision_from_gias(
     )
     geometry = gpd.points_from_xy(easting.fillna(0), northing.fillna(0), crs=CRS)
     usable = table["problem"].isna()
+    off_grid = "location not on British National Grid in Great Britain: GIAS Easting/Northing " + \
+        table["Easting"].fillna("") + ", " + table["Northing"].fillna("")
+    unlocated = off_grid.where(given, "no location: GIAS gives no Easting/Northing")
     excluded = [
         _excluded(source_name, table["URN"], table["EstablishmentName"], table["problem"], ~usable),
-        _excluded(source_name, table["URN"], table["EstablishmentName"],
-                  "no location: GIAS gives no Easting/Northing", usable & ~located),
+        _excluded(source_name, table["URN"], table["EstablishmentName"], unlocated, usable & ~located),
     ]
     parts = [base.assign(
         provision_id=table["URN"], pupils=_number(table["NumberOfPupils"]), capacity=_number(table["SchoolCapacity"]),
@@ -262,8 +280,7 @@ def provision_from_gias(
         at_special = present & table["kind"].isin(_NOT_HOSTS)
         reason = f"{noun} recorded at a special school or AP: its places are the school's own"
         excluded.append(_excluded(source_name, unit_ids, names, reason, at_special))
-        excluded.append(_excluded(source_name, unit_ids, names, "no location: GIAS gives no Easting/Northing",
-                                  present & ~at_special & ~located))
+        excluded.append(_excluded(source_name, unit_ids, names, unlocated, present & ~at_special & ~located))
         hosted = present & ~at_special & located
         parts.append(base.assign(
             provision_id=unit_ids, name=names, kind=kind, pupils=on_roll, capacity=capacity, geometry=geometry,
@@ -282,7 +299,7 @@ def _excluded(source: str, ids: pd.Series, names: pd.Series, reason: str | pd.Se
 
 
 def load_gias(
-    downloader: Downloader, config: SourceConfig, *, la_gss: Mapping[str, str]
+    downloader: Downloader, config: SourceConfig, *, la_gss: Mapping[str, str], las: gpd.GeoDataFrame
 ) -> tuple[gpd.GeoDataFrame, pd.DataFrame, str]:
     """Fetch the newest GIAS file and return the canonical provision of some education authorities.
 
@@ -294,6 +311,9 @@ def load_gias(
         Source configuration.
     la_gss
         DfE 3-digit LA code -> ONS code, for the LAs studied.
+    las
+        Their polygons (``la_gss``, EPSG:27700): establishments located well
+        outside their own LA are excluded (:func:`gapmap.validate.exclude_misplaced`).
 
     Returns
     -------
@@ -303,10 +323,18 @@ def load_gias(
         Source rows not used, with the reason.
     vintage : str
         e.g. ``"DfE Get Information about Schools, all establishment data, 03-07-2023"``.
+
+    Raises
+    ------
+    DataFileError
+        If the file lacks a column, or none of its establishments lies in its own LA.
     """
     fetched, day = fetch_gias(downloader, config)
     source_label = f"DfE Get Information about Schools, all establishment data, {day:%d-%m-%Y}"
     source_name = f"GIAS edubasealldata{day:%Y%m%d}.csv"
     raw = read_gias(fetched.path, la_codes=list(la_gss), source_name=f"{source_name} ({fetched.path})")
     provision, excluded = provision_from_gias(raw, la_gss=la_gss, source_label=source_label, source_name=source_name)
+    provision, misplaced = exclude_misplaced(provision, las, source_name=source_name)
+    if len(misplaced):
+        excluded = pd.concat([excluded, misplaced], ignore_index=True)
     return provision, excluded, source_label

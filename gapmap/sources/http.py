@@ -10,6 +10,8 @@ adapter.  HTTPS certificates are always verified.
 
 from __future__ import annotations
 
+import csv
+import http.client
 import json
 import logging
 from dataclasses import dataclass
@@ -19,6 +21,7 @@ from typing import Any, Callable, Mapping
 import requests
 from requests.adapters import HTTPAdapter
 from tqdm.auto import tqdm
+from urllib3 import exceptions as urllib3_exceptions
 from urllib3.util import Retry
 
 from gapmap.errors import DataFileError, NetworkError
@@ -111,6 +114,8 @@ class Downloader:
         Download every URL again once in this run, even when cached.
     session
         A requests session (default :func:`make_session`).
+    timeout
+        Seconds to wait to connect, and for each read of the answer.
 
     Attributes
     ----------
@@ -125,8 +130,10 @@ class Downloader:
         offline: bool = False,
         refresh: bool = False,
         session: requests.Session | None = None,
+        timeout: tuple[float, float] = TIMEOUT_S,
     ) -> None:
         self.cache = cache
+        self.timeout = timeout
         self.offline = offline
         self.refresh = refresh
         self.session = session or make_session()
@@ -228,10 +235,14 @@ class Downloader:
 
     def _download(self, url: str, target: Path, label: str) -> int:
         try:
-            response = self.session.get(url, stream=True, timeout=TIMEOUT_S)
+            response = self.session.get(url, stream=True, timeout=self.timeout)
+        except requests.exceptions.SSLError:
+            raise NetworkError(f"Could not download the {label} from {url}: the server's HTTPS certificate could "
+                               "not be verified; if your network inspects HTTPS, point REQUESTS_CA_BUNDLE at "
+                               "its certificate authority file.") from None
         except requests.RequestException as error:
-            raise NetworkError(f"Could not download the {label} from {url} after retries ({error}); "
-                               "check the connection or the base URL setting.") from None
+            raise NetworkError(f"Could not download the {label} from {url} after retries ({self._reason(error)}); "
+                               "check the connection or the base URL setting, and try again later.") from None
         with response:
             if response.status_code == 404:
                 return 404
@@ -248,13 +259,42 @@ class Downloader:
                         out.write(chunk)
                         bar.update(len(chunk))
             except requests.RequestException as error:
-                raise NetworkError(f"The download of the {label} from {url} was cut short ({error}); nothing was "
-                                   "cached: run the command again.") from None
+                raise NetworkError(f"The download of the {label} from {url} was cut short ({self._reason(error)}); "
+                                   "nothing was cached: run the command again.") from None
             received = response.raw.tell()
             if total is not None and received != total:
                 raise NetworkError(f"The download of the {label} from {url} was cut short ({received} of {total} "
                                    "bytes); nothing was cached: run the command again.")
             return response.status_code
+
+    def _reason(self, error: BaseException) -> str:
+        """What went wrong with a request, in a few words (from the chain of causes of a requests error)."""
+        causes = _causes(error)
+        if any(isinstance(c, (TimeoutError, requests.Timeout, urllib3_exceptions.TimeoutError)) for c in causes):
+            return f"no answer within {self.timeout[1]:g} seconds"
+        if any(isinstance(c, ConnectionResetError) for c in causes):
+            return "the connection was reset"
+        if any(isinstance(c, urllib3_exceptions.NewConnectionError) for c in causes):
+            return "could not connect to the server"
+        if any(isinstance(c, (urllib3_exceptions.IncompleteRead, http.client.IncompleteRead)) for c in causes):
+            return "the connection closed before the whole body arrived"
+        if any(isinstance(c, urllib3_exceptions.ProtocolError) for c in causes):
+            return "the connection was broken"
+        return type(error).__name__
+
+
+def _causes(error: BaseException) -> list[BaseException]:
+    """``error`` and everything it wraps: ``reason`` (urllib3), exception arguments, ``__cause__``, ``__context__``."""
+    found: list[BaseException] = []
+    pending = [error]
+    while pending:
+        current = pending.pop()
+        if any(current is seen for seen in found):
+            continue
+        found.append(current)
+        linked = [getattr(current, "reason", None), current.__cause__, current.__context__, *current.args]
+        pending += [e for e in linked if isinstance(e, BaseException)]
+    return found
 
 
 def _head(path: Path, size: int = 4096) -> bytes:
@@ -282,7 +322,12 @@ def reject_html(path: Path, *, label: str, url_hint: str) -> None:
 
 
 def csv_validator(*, label: str, url_hint: str, columns: list[str], encoding: str) -> Validator:
-    """Return a validator checking that a body is a CSV whose header holds ``columns``, with at least one row.
+    """Return a validator checking that a body is a complete CSV whose header holds ``columns``, with rows.
+
+    The whole body is parsed: a last row with fewer fields than the header
+    means the body was cut short (a download without a ``Content-Length``
+    cannot be checked by its length).  Quoting is read leniently, as pandas
+    reads it, so that a publisher's stray quote does not block a download.
 
     Parameters
     ----------
@@ -301,14 +346,31 @@ def csv_validator(*, label: str, url_hint: str, columns: list[str], encoding: st
 
     def validate(path: Path) -> None:
         reject_html(path, label=label, url_hint=url_hint)
-        lines = _head(path, 1 << 16).decode(encoding, errors="replace").lstrip("\ufeff").splitlines()
-        missing = [c for c in columns if c not in lines[0]]
-        if missing:
-            raise NetworkError(f"The {label} from {url_hint} does not have the expected CSV header (missing "
-                               f"{', '.join(missing)}); nothing was cached: check the base URL setting.")
-        if not any(line.strip() for line in lines[1:]):
+        with open(path, encoding=encoding, errors="replace", newline="") as handle:
+            reader = csv.reader(handle)
+            try:
+                header = [name.lstrip("\ufeff") for name in next(reader, [])]
+                missing = [c for c in columns if c not in header]
+                if missing:
+                    raise NetworkError(
+                        f"The {label} from {url_hint} does not have the expected CSV header (missing "
+                        f"{', '.join(missing)}): the publisher may have changed its layout; nothing was cached: "
+                        "check the base URL setting, or report it to the gapmap maintainers."
+                    )
+                last: list[str] | None = None
+                for row in reader:
+                    if row:
+                        last = row
+            except csv.Error as error:
+                raise NetworkError(f"The {label} from {url_hint} is not a readable CSV (line {reader.line_num}: "
+                                   f"{error}); nothing was cached: run the command again, or check the base URL "
+                                   "setting.") from None
+        if last is None:
             raise NetworkError(f"The {label} from {url_hint} has a header but no rows; nothing was cached: "
                                "check the request parameters and the base URL setting.")
+        if len(last) < len(header):
+            raise NetworkError(f"The {label} from {url_hint} was cut short (its last row has {len(last)} of "
+                               f"{len(header)} fields); nothing was cached: run the command again.")
 
     return validate
 

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from gapmap.errors import DataFileError
+from gapmap.errors import DataFileError, NetworkError
 from gapmap.sources.config import SourceConfig
-from gapmap.sources.http import Downloader, csv_validator
+from gapmap.sources.http import Downloader, Validator, csv_validator
 
 LABEL = "English Indices of Deprivation File 7"
 LSOA_COLUMN = "LSOA code (2021)"
@@ -29,6 +29,32 @@ COLUMNS: dict[str, str] = {
     "idaci_decile": r"^Income Deprivation Affecting Children Index \(IDACI\) Decile",
 }
 _INTEGERS = ("imd_rank", "imd_decile", "idaci_rank", "idaci_decile")
+
+
+def _layout_problem(header: list[str]) -> str | None:
+    """What is wrong with a File 7 header (a missing column, a heading matched twice), or ``None``."""
+    if LSOA_COLUMN not in header:
+        return f"lacks the column {LSOA_COLUMN!r}"
+    for pattern in COLUMNS.values():
+        matches = [c for c in header if re.match(pattern, c)]
+        if len(matches) != 1:
+            return f"has {len(matches)} column(s) matching {pattern!r} where one was expected"
+    return None
+
+
+def _validator(url: str) -> Validator:
+    """A complete CSV with File 7's headings, checked before the body is cached."""
+    as_csv = csv_validator(label=LABEL, url_hint=url, columns=[LSOA_COLUMN], encoding="utf-8")
+
+    def validate(path: Path) -> None:
+        as_csv(path)
+        header = pd.read_csv(path, nrows=0, encoding="utf-8-sig", encoding_errors="replace").columns
+        problem = _layout_problem(list(header))
+        if problem:
+            raise NetworkError(f"The {LABEL} from {url} {problem}: the publisher may have changed its layout; "
+                               "nothing was cached: check the IoD URL setting (GAPMAP_IOD_URL).")
+
+    return validate
 
 
 def read_file7(path: Path, *, source_name: str) -> pd.DataFrame:
@@ -52,17 +78,12 @@ def read_file7(path: Path, *, source_name: str) -> pd.DataFrame:
         If a column is missing or an LSOA appears twice.
     """
     header = pd.read_csv(path, nrows=0, encoding="utf-8-sig", encoding_errors="replace").columns
-    if LSOA_COLUMN not in header:
-        raise DataFileError(f"{source_name} lacks the column {LSOA_COLUMN!r}; expected the IoD File 7 layout.")
+    layout_problem = _layout_problem(list(header))
+    if layout_problem:
+        raise DataFileError(f"{source_name} {layout_problem}; expected the IoD File 7 layout.")
     found = {LSOA_COLUMN: "lsoa"}
     for name, pattern in COLUMNS.items():
-        matches = [c for c in header if re.match(pattern, c)]
-        if len(matches) != 1:
-            raise DataFileError(
-                f"{source_name} has {len(matches)} column(s) matching {pattern!r}; expected exactly one "
-                "(the IoD File 7 layout)."
-            )
-        found[matches[0]] = name
+        found[next(c for c in header if re.match(pattern, c))] = name
     table = pd.read_csv(path, usecols=list(found), dtype={LSOA_COLUMN: "string"}, encoding="utf-8-sig",
                         encoding_errors="replace").rename(columns=found)
     for name in COLUMNS:
@@ -98,9 +119,7 @@ def deprivation_by_lsoa(
         The file name.
     """
     url = config.url("iod")
-    fetched = downloader.fetch(
-        url, label=LABEL, validate=csv_validator(label=LABEL, url_hint=url, columns=[LSOA_COLUMN], encoding="utf-8")
-    )
+    fetched = downloader.fetch(url, label=LABEL, validate=_validator(url))
     table = read_file7(fetched.path, source_name=f"{LABEL} ({url})")
     wanted = pd.DataFrame({"lsoa": pd.array(lsoa_codes, dtype="string")})
     return wanted.merge(table, on="lsoa", how="left", validate="1:1"), url.rsplit("/", 1)[-1]

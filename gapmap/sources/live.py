@@ -19,7 +19,7 @@ from gapmap.errors import InputError
 from gapmap.inputs import StudyInputs
 from gapmap.model import CRS
 from gapmap.sources import gias, iod, nomis, ons
-from gapmap.sources.areas import Lookups, StudyArea, resolve_area
+from gapmap.sources.areas import Lookups, StudyArea, check_area_codes, resolve_area
 from gapmap.sources.cache import Cache, default_cache_dir
 from gapmap.sources.config import SourceConfig, load_config
 from gapmap.sources.http import Downloader
@@ -139,13 +139,14 @@ def assemble(
     Assembled
         The inputs and the rows each dataset contributed.
     """
+    check_area_codes(ca=ca, la=la)
     config = config or load_config()
     tables = lookups(downloader, config)
     area = resolve_area(tables, ca=ca, la=la)
     las = _las(downloader, config, area)
     lsoas, vintages = _lsoas(downloader, config, area)
     provision, excluded, schools_vintage = gias.load_gias(
-        downloader, config, la_gss={la.la_code: la.la_gss for la in area.las}
+        downloader, config, la_gss={la.la_code: la.la_gss for la in area.las}, las=las
     )
     inputs = StudyInputs(
         name=area.name,

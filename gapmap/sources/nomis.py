@@ -84,7 +84,7 @@ def children_by_lsoa(downloader: Downloader, config: SourceConfig, lsoa_codes: l
     NetworkError
         If Nomis answers a page with an empty body or a header without rows.
     DataFileError
-        If an LSOA asked for has no count of children aged 0-15.
+        If an LSOA asked for has no count of children aged 0-15, or a count is negative.
     """
     step = config.nomis_codes_per_query
     with tqdm(desc="Nomis population estimates", unit=" page", disable=None, leave=False) as bar:
@@ -94,6 +94,10 @@ def children_by_lsoa(downloader: Downloader, config: SourceConfig, lsoa_codes: l
         ]
     long = pd.concat(pages, ignore_index=True)
     long["OBS_VALUE"] = pd.to_numeric(long["OBS_VALUE"], errors="coerce").astype("Int64")
+    negative = (long["OBS_VALUE"] < 0).fillna(False).astype(bool)
+    if negative.any():
+        raise DataFileError(f"Nomis {DATASET} gave a negative population ({long.loc[negative, 'OBS_VALUE'].iloc[0]}) "
+                            f"for {long.loc[negative, 'GEOGRAPHY_CODE'].iloc[0]}; try again with --refresh.")
     wide = long.pivot_table(index="GEOGRAPHY_CODE", columns="C_AGE", values="OBS_VALUE", aggfunc="first")
     wide = wide.reindex(index=pd.Index(lsoa_codes, dtype="string"), columns=[AGE_0_15, *SINGLE_YEARS])
     singles = wide[list(SINGLE_YEARS)].astype("Int64")

@@ -2,9 +2,12 @@
 
 Formats, by file extension: CSV (``.csv``; points from ``easting``/``northing``
 columns in British National Grid metres), GeoPackage (``.gpkg``), GeoJSON
-(``.geojson``, ``.json``) and GeoParquet (``.parquet``).  Spatial files must
-carry a CRS; they are reprojected to EPSG:27700.  Every error names the file,
-the column and what was expected.
+(``.geojson``, ``.json``) and GeoParquet (``.parquet``).  A CSV is UTF-8 and
+comma-separated; a GeoPackage holds one layer; spatial files must carry a CRS
+and are reprojected to EPSG:27700.  Codes, counts and coordinates are checked
+(:mod:`gapmap.validate`): every error names the file, the column, a row and
+what was expected.  Schools without a location, or located well outside their
+own LA, are not used and are listed in ``excluded`` with the reason.
 
 How each file changes a study's inputs (:func:`apply_user_files`):
 
@@ -20,23 +23,32 @@ How each file changes a study's inputs (:func:`apply_user_files`):
 
 from __future__ import annotations
 
+import io
 from dataclasses import replace
 from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
+import pyogrio
 
 from gapmap.errors import DataFileError, InputError
-from gapmap.inputs import StudyInputs
-from gapmap.model import CRS, PROVISION_COLUMNS, conform_provision
+from gapmap.inputs import EXCLUDED_COLUMNS, StudyInputs
+from gapmap.model import CRS, KINDS, PROVISION_COLUMNS, SECTORS, conform_provision
+from gapmap.validate import (
+    BNG_EASTING, BNG_NORTHING, LA_TOLERANCE_M, MAX_LSOA_CHILDREN, MAX_SCHOOL_COUNT, code_problems,
+    distance_outside_la, exclude_misplaced, in_great_britain, location_hint, looks_like_degrees,
+)
 
 SPATIAL_SUFFIXES = (".gpkg", ".geojson", ".json", ".parquet")
-#: British National Grid extent, metres (a point outside is not an easting/northing).
-_BNG_X, _BNG_Y = (0, 700_000), (0, 1_300_000)
 
 SCHOOL_COLUMNS = ["provision_id", "name", "kind", "sector", "la_gss"]
 BOUNDARY_COLUMNS = ["lsoa_code"]
 POPULATION_COLUMNS = ["lsoa_code", "children_0_15"]
+#: Largest plausible value of each whole-number column of a schools file.
+_SCHOOL_MAXIMA = {"pupils": MAX_SCHOOL_COUNT, "capacity": MAX_SCHOOL_COUNT, "statutory_low_age": 25,
+                  "statutory_high_age": 25, "age_low_on_roll": 25, "age_high_on_roll": 25}
+_TEXT_COLUMNS = {"provision_id": "string", "urn": "string", "lsoa_code": "string", "la_code": "string",
+                 "la_gss": "string"}
 
 
 def read_user_file(path: str | Path, *, points: bool) -> pd.DataFrame | gpd.GeoDataFrame:
@@ -45,9 +57,13 @@ def read_user_file(path: str | Path, *, points: bool) -> pd.DataFrame | gpd.GeoD
     Parameters
     ----------
     path
-        The file.
+        The file.  A CSV must be UTF-8 (a byte-order mark is fine) and
+        comma-separated; only empty cells are missing values (``NA`` or
+        ``n/a`` is text, and an error in a number column).  A GeoPackage must
+        hold one layer.
     points
-        For a CSV, build point geometries from ``easting``/``northing`` (EPSG:27700).
+        For a CSV, build point geometries from ``easting``/``northing``
+        (EPSG:27700); a row with either cell empty gets a null geometry.
 
     Returns
     -------
@@ -57,45 +73,115 @@ def read_user_file(path: str | Path, *, points: bool) -> pd.DataFrame | gpd.GeoD
     Raises
     ------
     DataFileError
-        If the file is missing, of an unknown format, unreadable or without a CRS.
+        If the file is missing, empty, of an unknown format, unreadable, without
+        a CRS, or has coordinates outside Great Britain.
     """
     path = Path(path)
     if not path.is_file():
         raise DataFileError(f"The file {path} does not exist.")
     suffix = path.suffix.lower()
+    if suffix != ".csv" and suffix not in SPATIAL_SUFFIXES:
+        raise DataFileError(f"{path} has the extension {suffix!r}; expected one of .csv, .gpkg, .geojson, "
+                            ".json or .parquet.")
+    if path.stat().st_size == 0:
+        raise DataFileError(f"The file {path} is empty (0 bytes).")
+    if suffix == ".csv":
+        table = _read_csv(path)
+        return _points(table, path) if points else table
     try:
-        if suffix == ".csv":
-            table = pd.read_csv(path, dtype={"provision_id": "string", "urn": "string", "lsoa_code": "string",
-                                             "la_code": "string", "la_gss": "string"})
-            return _points(table, path) if points else table
         if suffix == ".parquet":
             frame = gpd.read_parquet(path)
-        elif suffix in SPATIAL_SUFFIXES:
-            frame = gpd.read_file(path)
         else:
-            raise DataFileError(f"{path} has the extension {suffix!r}; expected one of .csv, .gpkg, .geojson, "
-                                ".json or .parquet.")
+            layers = pyogrio.list_layers(path)
+            if len(layers) != 1:
+                names = ", ".join(str(name) for name, _ in layers) or "none"
+                raise DataFileError(f"{path} holds {len(layers)} layers ({names}); expected exactly one: save the "
+                                    "layer you mean in a file of its own.")
+            frame = gpd.read_file(path)
     except DataFileError:
         raise
     except Exception as error:  # readers raise many kinds (pyogrio, pyarrow, pandas)
         raise DataFileError(f"Cannot read {path} ({error}).") from None
     if frame.crs is None:
         raise DataFileError(f"{path} has no coordinate reference system; expected one (EPSG:27700 or EPSG:4326).")
-    return frame.to_crs(CRS)
+    return _on_grid(frame, path)
+
+
+def _read_csv(path: Path) -> pd.DataFrame:
+    """A UTF-8, comma-separated CSV as a table with the code columns as text."""
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise DataFileError(
+            f"{path} is not UTF-8 text (byte 0x{raw[error.start]:02x} at position {error.start}); save it as "
+            "'CSV UTF-8' (in Excel: Save As, CSV UTF-8)."
+        ) from None
+    try:
+        table = pd.read_csv(io.StringIO(text), dtype=_TEXT_COLUMNS, keep_default_na=False, na_values=[""])
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError) as error:
+        raise DataFileError(f"Cannot read {path} as CSV ({str(error).strip()}); is the file complete?") from None
+    if len(table.columns) == 1 and any(sep in str(table.columns[0]) for sep in (";", "\t", "|")):
+        raise DataFileError(f"{path} has one column {table.columns[0]!r}: its values are not separated by commas; "
+                            "save it as comma-separated CSV.")
+    if table.empty:
+        raise DataFileError(f"{path} has a header but no rows.")
+    return table
+
+
+def _on_grid(frame: gpd.GeoDataFrame, path: Path) -> gpd.GeoDataFrame:
+    """``frame`` reprojected to EPSG:27700, checked to lie inside Great Britain."""
+    if frame.empty:
+        raise DataFileError(f"{path} has no rows.")
+    located = frame[frame.geometry.notna() & ~frame.geometry.is_empty]
+    bounds = located.bounds
+    if frame.crs.is_geographic and not (bounds["minx"].ge(-180).all() and bounds["maxx"].le(180).all()
+                                        and bounds["miny"].ge(-90).all() and bounds["maxy"].le(90).all()):
+        raise DataFileError(f"{path} says its coordinates are longitude/latitude ({frame.crs.name}) but they are "
+                            "not: set its CRS to what they are (British National Grid metres are EPSG:27700).")
+    degrees = not frame.crs.is_geographic and looks_like_degrees(bounds["minx"], bounds["miny"])
+    frame = frame.to_crs(CRS)
+    bounds = frame.bounds.loc[located.index]
+    inside = in_great_britain(bounds["minx"], bounds["miny"]) & in_great_britain(bounds["maxx"], bounds["maxy"])
+    if not inside.all():
+        hint = "they look like longitude/latitude: set the file's CRS to EPSG:4326" if degrees else \
+            "check the file's CRS"
+        raise DataFileError(f"{path}: {int((~inside).sum())} of {len(inside)} geometries lie outside Great Britain "
+                            f"(British National Grid easting {BNG_EASTING[0]:.0f}-{BNG_EASTING[1]:.0f}, northing "
+                            f"{BNG_NORTHING[0]:.0f}-{BNG_NORTHING[1]:.0f}); {hint}.")
+    return frame
 
 
 def _points(table: pd.DataFrame, path: Path) -> gpd.GeoDataFrame:
-    for column, (low, high) in (("easting", _BNG_X), ("northing", _BNG_Y)):
+    values = {}
+    for column in ("easting", "northing"):
         if column not in table.columns:
             raise DataFileError(f"{path} lacks the column {column!r}; expected British National Grid "
                                 "easting and northing in metres.")
-        values = pd.to_numeric(table[column], errors="coerce")
-        bad = ~values.between(low, high)
-        if bad.any():
-            raise DataFileError(f"{path}, column {column!r}: {int(bad.sum())} value(s) are not British National "
-                                f"Grid metres between {low} and {high} (e.g. row {int(bad.idxmax()) + 2}).")
-        table[column] = values
-    geometry = gpd.points_from_xy(table["easting"], table["northing"], crs=CRS)
+        values[column] = pd.to_numeric(table[column], errors="coerce")
+        text = table[column].notna() & values[column].isna()
+        if text.any():
+            raise DataFileError(f"{path}, column {column!r}: {int(text.sum())} value(s) are not numbers (e.g. "
+                                f"{table.loc[text, column].iloc[0]!r} in row {int(text.idxmax()) + 2}).")
+    easting, northing = values["easting"], values["northing"]
+    located = easting.notna() & northing.notna()
+    if not located.any():
+        raise DataFileError(f"{path}: no row has both an easting and a northing.")
+    if looks_like_degrees(easting[located], northing[located]):
+        raise DataFileError(f"{path}, columns 'easting'/'northing': the values look like longitude/latitude in "
+                            "degrees; give British National Grid (EPSG:27700) metres, or a GeoJSON/GeoPackage "
+                            "file that states its CRS.")
+    outside = located & ~in_great_britain(easting, northing)
+    if outside.any():
+        row = int(outside.idxmax())
+        swapped = in_great_britain(northing[outside], easting[outside]).all()
+        hint = "the easting and northing look swapped" if swapped else "expected British National Grid metres"
+        raise DataFileError(
+            f"{path}, columns 'easting'/'northing': {int(outside.sum())} point(s) lie outside Great Britain "
+            f"(easting {BNG_EASTING[0]:.0f}-{BNG_EASTING[1]:.0f}, northing {BNG_NORTHING[0]:.0f}-"
+            f"{BNG_NORTHING[1]:.0f}), e.g. row {row + 2}: {easting[row]}, {northing[row]}; {hint}."
+        )
+    geometry = gpd.GeoSeries(gpd.points_from_xy(easting, northing), index=table.index, crs=CRS).where(located, None)
     return gpd.GeoDataFrame(table.drop(columns=["easting", "northing"]), geometry=geometry, crs=CRS)
 
 
@@ -106,44 +192,108 @@ def _require(frame: pd.DataFrame, columns: list[str], path: Path, what: str) -> 
                             f"{', '.join(columns)}.")
 
 
-def _whole_numbers(frame: pd.DataFrame, column: str, path: Path) -> pd.Series:
+def _whole_numbers(frame: pd.DataFrame, column: str, path: Path, maximum: int) -> pd.Series:
     values = pd.to_numeric(frame[column], errors="coerce")
-    bad = frame[column].notna() & (values.isna() | (values < 0) | (values % 1 != 0))
+    bad = frame[column].notna() & ~(values.between(0, maximum) & (values % 1 == 0)).fillna(False).astype(bool)
     if bad.any():
-        raise DataFileError(f"{path}, column {column!r}: {int(bad.sum())} value(s) are not whole numbers >= 0 "
-                            f"(e.g. {frame.loc[bad, column].iloc[0]!r}).")
+        raise DataFileError(f"{path}, column {column!r}: {int(bad.sum())} value(s) are not whole numbers from 0 "
+                            f"to {maximum:,} (e.g. {frame.loc[bad, column].iloc[0]!r} in row {int(bad.idxmax()) + 2}).")
     return values.astype("Int64")
 
 
-def read_schools(path: str | Path) -> gpd.GeoDataFrame:
-    """Read a schools file into the canonical provision table.
+def _check_codes(frame: pd.DataFrame, column: str, kind: str, path: Path) -> None:
+    problems = code_problems(frame[column], kind)
+    if problems.notna().any():
+        row = int(problems.notna().idxmax())
+        raise DataFileError(f"{path}, column {column!r}: {int(problems.notna().sum())} bad code(s), e.g. row "
+                            f"{row + 2}: {problems[row]}.")
+
+
+def _check_unique(frame: pd.DataFrame, columns: list[str], path: Path) -> None:
+    repeated = frame[frame.duplicated(subset=columns, keep=False)]
+    if len(repeated):
+        value = ", ".join(str(repeated[c].iloc[0]) for c in columns)
+        raise DataFileError(f"{path}, column(s) {', '.join(repr(c) for c in columns)}: {value} appears more than "
+                            f"once (rows {', '.join(str(i + 2) for i in repeated.index[:5])}); keep one row each.")
+
+
+def read_schools_file(path: str | Path) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
+    """Read a schools file into the canonical provision table, and list the rows without a location.
 
     Required columns: ``provision_id``, ``name``, ``kind``, ``sector``,
     ``la_gss`` and a point location (``easting``/``northing`` in a CSV).  Any
     other column of :data:`gapmap.model.PROVISION_COLUMNS` is read when present.
+    A row whose location is empty is listed as excluded; every other problem
+    is an error naming the file, the column and the row.
+
+    Returns
+    -------
+    provision : geopandas.GeoDataFrame
+        The located schools.
+    excluded : pandas.DataFrame
+        Rows without a location (:data:`gapmap.inputs.EXCLUDED_COLUMNS`).
 
     Raises
     ------
     DataFileError
-        If a column is missing or a count is not a whole number.
-    InputError
-        If a kind or sector is unknown or an id repeats.
+        If a column is missing, a code is malformed or not English, an id
+        repeats, a kind or sector is unknown, a count is not a plausible whole
+        number, or a location is not in Great Britain.
     """
     path = Path(path)
     frame = read_user_file(path, points=True)
     _require(frame, SCHOOL_COLUMNS, path, "a schools file")
-    if not (frame.geom_type == "Point").all():
-        raise DataFileError(f"{path}: every school needs a point location; found {sorted(set(frame.geom_type))}.")
     frame = frame.copy()
+    for column in ("provision_id", "name", "kind", "sector"):
+        frame[column] = frame[column].astype("string").str.strip()
+        empty = frame[column].isna() | frame[column].eq("")
+        if empty.any():
+            raise DataFileError(f"{path}, column {column!r}: {int(empty.sum())} empty value(s), e.g. row "
+                                f"{int(empty.idxmax()) + 2}; every school needs one.")
+    _check_unique(frame, ["provision_id"], path)
+    _check_codes(frame, "la_gss", "la", path)
+    if "urn" in frame.columns:
+        frame["urn"] = frame["urn"].astype("string").str.strip()
+        named = frame[frame["urn"].notna()]
+        _check_codes(named, "urn", "urn", path)
+        _check_unique(named, ["urn", "kind"], path)
+    for column, known in (("kind", KINDS), ("sector", SECTORS)):
+        unknown = sorted(set(frame[column]) - set(known))
+        if unknown:
+            raise DataFileError(f"{path}, column {column!r}: unknown provision {column}(s) {unknown}; expected "
+                                f"{', '.join(known)}.")
+    located = frame.geometry.notna() & ~frame.geometry.is_empty
+    if not (frame.geom_type[located] == "Point").all():
+        raise DataFileError(f"{path}: every school needs a point location; found "
+                            f"{sorted(set(frame.geom_type[located]))}.")
+    excluded = pd.DataFrame({"source": path.name, "record_id": frame.loc[~located, "provision_id"],
+                             "name": frame.loc[~located, "name"], "reason": "no location: easting/northing empty"})
     for column, dtype in PROVISION_COLUMNS.items():
         if column not in frame.columns:
             frame[column] = pd.NA
         elif dtype == "Int64":
-            frame[column] = _whole_numbers(frame, column, path)
+            frame[column] = _whole_numbers(frame, column, path, _SCHOOL_MAXIMA[column])
     frame["urn"] = frame["urn"].fillna(frame["provision_id"])
     frame["source"] = frame["source"].fillna(path.name)
     frame["location_source"] = frame["location_source"].fillna(f"{path.name} coordinates")
-    return conform_provision(frame, source_name=str(path))
+    provision = conform_provision(frame[located], source_name=str(path))
+    return provision, excluded[EXCLUDED_COLUMNS].reset_index(drop=True)
+
+
+def read_schools(path: str | Path) -> gpd.GeoDataFrame:
+    """Read the located schools of a schools file (see :func:`read_schools_file`).
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        Canonical provision.
+
+    Raises
+    ------
+    DataFileError
+        As :func:`read_schools_file`.
+    """
+    return read_schools_file(path)[0]
 
 
 def read_boundaries(path: str | Path) -> gpd.GeoDataFrame:
@@ -152,7 +302,8 @@ def read_boundaries(path: str | Path) -> gpd.GeoDataFrame:
     Raises
     ------
     DataFileError
-        If the file is not spatial, lacks ``lsoa_code``, repeats a code or has non-polygons.
+        If the file is not spatial, lacks ``lsoa_code``, has a code that is not an
+        English LSOA code, repeats a code, or has non-polygons or centroids outside Great Britain.
     """
     path = Path(path)
     frame = read_user_file(path, points=False)
@@ -161,12 +312,14 @@ def read_boundaries(path: str | Path) -> gpd.GeoDataFrame:
                             "GeoParquet file.")
     _require(frame, BOUNDARY_COLUMNS, path, "LSOA boundaries")
     if not frame.geom_type.isin(["Polygon", "MultiPolygon"]).all():
-        raise DataFileError(f"{path}: expected polygons only; found {sorted(set(frame.geom_type))}.")
+        raise DataFileError(f"{path}: expected polygons only; found {sorted(set(frame.geom_type.fillna('none')))}.")
     frame["lsoa_code"] = frame["lsoa_code"].astype("string")
-    dupes = frame["lsoa_code"][frame["lsoa_code"].duplicated()]
-    if len(dupes):
-        raise DataFileError(f"{path}, column 'lsoa_code': {dupes.iloc[0]} appears more than once.")
+    _check_codes(frame, "lsoa_code", "lsoa", path)
+    _check_unique(frame, ["lsoa_code"], path)
     keep = [c for c in ("lsoa_code", "centroid_easting", "centroid_northing") if c in frame.columns]
+    if len(keep) == 3 and not in_great_britain(frame["centroid_easting"], frame["centroid_northing"]).all():
+        raise DataFileError(f"{path}, columns 'centroid_easting'/'centroid_northing': some centroids are not "
+                            "British National Grid metres inside Great Britain.")
     return frame[[*keep, "geometry"]]
 
 
@@ -176,19 +329,19 @@ def read_population(path: str | Path) -> pd.DataFrame:
     Raises
     ------
     DataFileError
-        If a column is missing, a count is not a whole number or a code repeats.
+        If a column is missing, a code is not an English LSOA code, a count is
+        empty or not a plausible whole number, or a code repeats.
     """
     path = Path(path)
     frame = pd.DataFrame(read_user_file(path, points=False)).drop(columns="geometry", errors="ignore")
     _require(frame, POPULATION_COLUMNS, path, "a population file")
     frame["lsoa_code"] = frame["lsoa_code"].astype("string")
-    frame["children_0_15"] = _whole_numbers(frame, "children_0_15", path)
+    _check_codes(frame, "lsoa_code", "lsoa", path)
+    frame["children_0_15"] = _whole_numbers(frame, "children_0_15", path, MAX_LSOA_CHILDREN)
     if frame["children_0_15"].isna().any():
         raise DataFileError(f"{path}, column 'children_0_15': {int(frame['children_0_15'].isna().sum())} empty "
                             "value(s); expected a count for every LSOA.")
-    dupes = frame["lsoa_code"][frame["lsoa_code"].duplicated()]
-    if len(dupes):
-        raise DataFileError(f"{path}, column 'lsoa_code': {dupes.iloc[0]} appears more than once.")
+    _check_unique(frame, ["lsoa_code"], path)
     return frame[POPULATION_COLUMNS]
 
 
@@ -221,11 +374,24 @@ def apply_user_files(
     Returns
     -------
     StudyInputs
-        A new inputs object; ``vintages`` names the files used.
+        A new inputs object; ``vintages`` names the files used and ``excluded``
+        adds the schools that could not be used (no location, or located well
+        outside their own LA).
+
+    Raises
+    ------
+    DataFileError
+        If a file is malformed (see the readers), every school of the study's
+        LAs lies outside its LA, or an LSOA polygon lies outside its LA.
+    InputError
+        If a population or boundaries file lacks an LSOA of the study.
     """
     provision, lsoas, vintages = inputs.provision, inputs.lsoas.copy(), dict(inputs.vintages)
+    excluded = [inputs.excluded]
     if schools is not None:
-        own = read_schools(schools)
+        own, unlocated = read_schools_file(schools)
+        own, misplaced = exclude_misplaced(own, inputs.las, source_name=Path(schools).name)
+        excluded += [unlocated, misplaced]
         kinds = sorted(set(own["kind"]))
         kept = provision[~provision["kind"].isin(kinds)]
         provision = conform_provision(
@@ -245,5 +411,20 @@ def apply_user_files(
                 lsoas[column] = lsoas["lsoa_code"].map(table[column]).astype("float64")
         lsoas["geometry"] = gpd.GeoSeries(lsoas["lsoa_code"].map(table.geometry).to_numpy(), crs=CRS,
                                           index=lsoas.index)
+        _check_in_own_las(lsoas, inputs, Path(boundaries))
         vintages["LSOA boundaries"] = Path(boundaries).name
-    return replace(inputs, provision=provision, lsoas=lsoas, vintages=vintages)
+    parts = [table for table in excluded if len(table)]
+    excluded_rows = pd.concat(parts, ignore_index=True) if parts else inputs.excluded
+    return replace(inputs, provision=provision, lsoas=lsoas, vintages=vintages, excluded=excluded_rows)
+
+
+def _check_in_own_las(lsoas: gpd.GeoDataFrame, inputs: StudyInputs, path: Path) -> None:
+    """Raise if a replaced LSOA polygon lies well outside the LA the study puts it in."""
+    points = lsoas.geometry.representative_point()
+    outside = distance_outside_la(points, lsoas["la_gss"], inputs.las) > LA_TOLERANCE_M
+    if outside.any():
+        hint = location_hint(points[outside], lsoas["la_gss"][outside], inputs.las)
+        raise DataFileError(
+            f"{path}: {int(outside.sum())} of the {len(lsoas)} LSOA polygons of {inputs.name} lie outside their LA "
+            f"(e.g. {lsoas.loc[outside, 'lsoa_code'].iloc[0]}); {hint}."
+        )
