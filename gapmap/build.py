@@ -2,22 +2,29 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 from typing import Callable
 
 from gapmap.engine import analyse
 from gapmap.engine.analysis import Results
+from gapmap.engine.dictionary import write_data_dictionary
+from gapmap.engine.opportunities import OpportunityOptions
+from gapmap.engine.shared import shared_services
 from gapmap.inputs import StudyInputs
 from gapmap.output import staged_directory, write_csv, write_layers
-from gapmap.render import overview_map, summary_page
+from gapmap.render import write_report
 from gapmap.settings import Settings
 
 #: Default root of the output folders (one sub-folder per study area).
 DEFAULT_OUT = Path("maps")
 
+#: Sub-folder of a study area's output where `gapmap scenario run` writes; kept across rebuilds.
+SCENARIOS_FOLDER = "scenarios"
+
 
 def write_outputs(results: Results, folder: Path, *, tiles: str | None = "OpenStreetMap") -> None:
-    """Write maps, summary page, GeoPackage and CSV tables of ``results`` into ``folder``.
+    """Write maps (HTML and PNG), summary page, GeoPackage and CSV tables of ``results`` into ``folder``.
 
     Parameters
     ----------
@@ -33,12 +40,21 @@ def write_outputs(results: Results, folder: Path, *, tiles: str | None = "OpenSt
         "provision": results.provision,
         "la_summary": results.la_summary,
     }
+    optional = {
+        "ca_summary": results.ca_summary,
+        "need_access": results.need_access,
+        "flows": results.flows,
+        "clusters": results.clusters,
+        "opportunities": results.opportunities,
+    }
+    tables.update({name: frame for name, frame in optional.items() if frame is not None})
     write_layers(tables, folder / "gapmap.gpkg")
     (folder / "tables").mkdir()
-    for name, frame in {**tables, "excluded": results.inputs.excluded}.items():
+    csvs = {**tables, "excluded": results.inputs.excluded}
+    for name, frame in csvs.items():
         write_csv(frame, folder / "tables" / f"{name}.csv")
-    overview_map(results, tiles=tiles).save(str(folder / "map.html"))
-    (folder / "index.html").write_text(summary_page(results, map_file="map.html"), encoding="utf-8")
+    write_data_dictionary(results, folder / "tables" / "README.md", tables=csvs)
+    write_report(results, folder, tiles=tiles)
 
 
 def build(
@@ -48,6 +64,7 @@ def build(
     out: Path = DEFAULT_OUT,
     tiles: str | None = "OpenStreetMap",
     progress: Callable[[str], None] = lambda _: None,
+    opportunities: OpportunityOptions | None = None,
 ) -> Path:
     """Analyse a study area and write its outputs into ``out/<slug>/``, atomically.
 
@@ -63,6 +80,9 @@ def build(
         Base map tiles.
     progress
         Called with a short message at each stage.
+    opportunities
+        Site search for the shared-service opportunities (defaults apply when
+        ``None``; ``OpportunityOptions(sites=0)`` skips it).
 
     Returns
     -------
@@ -73,6 +93,16 @@ def build(
     with staged_directory(target) as staging:
         progress("analysing")
         results = analyse(inputs, settings)
+        progress("finding shared-service opportunities")
+        results = shared_services(results, opportunities)
         progress("writing maps and tables")
         write_outputs(results, staging, tiles=tiles)
+        _keep_scenarios(target, staging)
     return target
+
+
+def _keep_scenarios(target: Path, staging: Path) -> None:
+    """Copy saved scenario outputs (``scenarios/``) from the previous build into the new one."""
+    previous = target / SCENARIOS_FOLDER
+    if previous.is_dir():
+        shutil.copytree(previous, staging / SCENARIOS_FOLDER)

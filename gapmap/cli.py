@@ -9,8 +9,11 @@ from pathlib import Path
 import click
 
 from gapmap.build import DEFAULT_OUT, build as build_study
+from gapmap.engine.candidates import CANDIDATE_SETS
+from gapmap.engine.opportunities import OpportunityOptions
 from gapmap.errors import GapmapError
 from gapmap.model import KINDS
+from gapmap.scenario.cli import scenario
 from gapmap.settings import (
     DEFAULT_KINDS, DEFAULT_RULES, METRES_PER_MILE, RULE_SETS, SPECIALIST_DEMAND_METHODS, Settings,
 )
@@ -125,7 +128,8 @@ def _area_options(command: click.Command) -> click.Command:
 )
 @click.option(
     "--tiles", default="OpenStreetMap", show_default=True,
-    help="Base map tiles for the interactive map (a folium tile name, or 'none').",
+    help="Base map under the interactive maps: a tile provider name (e.g. OpenStreetMap, OpenTopoMap), a URL "
+    "template with {z}/{x}/{y}, or 'none'. Tiles need internet; the data draws without it.",
 )
 @click.option(
     "--data", "data_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
@@ -140,18 +144,32 @@ def _area_options(command: click.Command) -> click.Command:
               help="Own LSOA polygons (lsoa_code); replaces the LSOA boundaries.")
 @click.option("--population", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Own children aged 0-15 per LSOA (lsoa_code, children_0_15).")
+@click.option("--sites", type=click.IntRange(min=0), default=3, show_default=True,
+              help="New sites per specialist kind in the shared-service site search (0: no search).")
+@click.option("--candidates", type=click.Choice(CANDIDATE_SETS), default="schools", show_default=True,
+              help="Where new sites may go: state-funded schools that could host the provision, or a 2 km grid.")
+@click.option("--cost-per-pupil-mile", type=float, default=None, metavar="GBP",
+              help="Transport cost per pupil-mile, for an indicative annual saving per opportunity (none by default).")
+@click.option("--cost-per-pupil", type=float, default=None, metavar="GBP",
+              help="Annual transport cost per pupil, for an indicative saving per opportunity (none by default).")
 def build(
     out: Path, kinds: str, thresholds: tuple[str, ...], rules: str, circuity: float, specialist_demand: str,
     tiles: str, data_file: Path | None,
     ca: str | None, la: str | None, cache_dir: Path | None, refresh: bool, offline: bool,
     schools: Path | None, boundaries: Path | None, population: Path | None,
+    sites: int, candidates: str, cost_per_pupil_mile: float | None, cost_per_pupil: float | None,
 ) -> None:
     """Analyse a study area and write its maps, summary page and tables.
 
     With no options, builds the embedded North East Combined Authority into
-    maps/north-east/: index.html (summary), map.html (interactive map),
-    gapmap.gpkg (layers lsoa, provision, la_summary) and tables/*.csv.
+    maps/north-east/: index.html (summary), map.html and map-<kind>.html
+    (interactive maps that work offline, with PNGs in images/),
+    gapmap.gpkg (layers lsoa, provision, la_summary, ca_summary, need_access,
+    flows, clusters, opportunities) and tables/*.csv with a data dictionary
+    (tables/README.md).
     """
+    opportunities = OpportunityOptions(sites=sites, candidates=candidates, cost_per_pupil_mile=cost_per_pupil_mile,
+                                       cost_per_pupil=cost_per_pupil)
     settings = Settings(kinds=tuple(k.strip() for k in kinds.split(",") if k.strip()), rules=rules,
                         circuity=circuity, specialist_demand=specialist_demand)
     for kind, metres in _parse_thresholds(thresholds).items():
@@ -172,6 +190,7 @@ def build(
         out=out,
         tiles=None if tiles.lower() == "none" else tiles,
         progress=lambda message: click.echo(f"{inputs.name}: {message}...", err=True),
+        opportunities=opportunities,
     )
     click.echo(f"Wrote {target / 'index.html'}")
 
@@ -188,3 +207,6 @@ def fetch(ca: str | None, la: str | None, cache_dir: Path | None, refresh: bool)
         raise click.UsageError("Name the area to fetch with --ca or --la.")
     report = fetch_live(ca, la, cache_dir=cache_dir, refresh=refresh)
     click.echo(report.to_string(index=False))
+
+
+main.add_command(scenario)

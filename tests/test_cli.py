@@ -28,9 +28,10 @@ def test_build_writes_maps_gpkg_and_tables(tmp_path):
     folder = tmp_path / "north-east"
     assert (folder / "index.html").is_file() and (folder / "map.html").is_file()
     layers = {name for name, _ in pyogrio.list_layers(folder / "gapmap.gpkg")}
-    assert layers == {"lsoa", "provision", "la_summary"}
-    assert sorted(p.name for p in (folder / "tables").glob("*.csv")) == [
-        "excluded.csv", "la_summary.csv", "lsoa.csv", "provision.csv"]
+    expected = {"lsoa", "provision", "la_summary", "ca_summary", "need_access", "flows", "clusters", "opportunities"}
+    assert layers == expected
+    assert {p.name for p in (folder / "tables").glob("*.csv")} == {f"{name}.csv" for name in expected | {"excluded"}}
+    assert (folder / "tables" / "README.md").is_file()
     lsoa = gpd.read_file(folder / "gapmap.gpkg", layer="lsoa")
     assert len(lsoa) == 1240 and lsoa["children_0_15"].sum() == 336_297
     summary = pd.read_csv(folder / "tables" / "la_summary.csv")
@@ -132,3 +133,12 @@ def test_internal_error_is_one_sentence_with_exit_70(tmp_path, monkeypatch):
     assert "Traceback" not in result.output
     debug = CliRunner().invoke(main, ["--debug", "build", "--out", str(tmp_path)])
     assert isinstance(debug.exception, ZeroDivisionError)
+
+
+def test_rebuild_keeps_saved_scenarios(tmp_path):
+    assert _run("build", "--out", str(tmp_path), "--tiles", "none").exit_code == 0
+    saved = tmp_path / "north-east" / "scenarios" / "new-unit" / "index.html"
+    saved.parent.mkdir(parents=True)
+    saved.write_text("scenario page")
+    assert _run("build", "--out", str(tmp_path), "--tiles", "none").exit_code == 0
+    assert saved.read_text() == "scenario page"
