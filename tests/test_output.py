@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import sys
@@ -47,7 +46,10 @@ def test_second_writer_is_refused_while_the_first_holds_the_lock(tmp_path):
 
 
 _SLOW_BUILD = """
-import sys, time
+import signal, sys, time
+# A child started in the background by a non-interactive shell inherits SIGINT as ignored;
+# restore Python's default so that SIGINT acts as Ctrl-C in a terminal does.
+signal.signal(signal.SIGINT, signal.default_int_handler)
 from pathlib import Path
 import gapmap.build as b
 original = b.write_outputs
@@ -72,12 +74,17 @@ def test_killed_build_leaves_previous_output_intact(tmp_path, sig):
     before = {p.relative_to(out): p.read_bytes() for p in (out / "north-east").rglob("*") if p.is_file()}
     flag = tmp_path / "ready"
     proc = subprocess.Popen([sys.executable, "-c", _SLOW_BUILD, str(out), str(flag)])
-    deadline = time.monotonic() + 120
-    while not flag.exists() and time.monotonic() < deadline and proc.poll() is None:
-        time.sleep(0.1)
-    assert flag.exists(), "the build did not reach the writing stage"
-    proc.send_signal(sig)
-    proc.wait(timeout=30)
+    try:
+        deadline = time.monotonic() + 120
+        while not flag.exists() and time.monotonic() < deadline and proc.poll() is None:
+            time.sleep(0.1)
+        assert flag.exists(), "the build did not reach the writing stage"
+        proc.send_signal(sig)
+        assert proc.wait(timeout=30) != 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
     after = {p.relative_to(out): p.read_bytes() for p in (out / "north-east").rglob("*") if p.is_file()}
     assert after == before
     # The next build cleans up whatever the killed one left and succeeds.
