@@ -7,6 +7,7 @@ combined authority boundaries, and the sites, with a legend and the units.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from textwrap import wrap
 
@@ -46,7 +47,36 @@ def _paths(geometries: gpd.GeoSeries) -> list[MplPath]:
     return paths
 
 
-def map_png(results: Results, path: Path, *, kind: str | None, title: str) -> None:
+@dataclass(frozen=True)
+class PngBase:
+    """What every PNG of a study area draws, prepared once per build (EPSG:27700).
+
+    Attributes
+    ----------
+    lsoa_paths
+        One compound path per LSOA, in the row order of ``results.lsoa``.
+    la_lines
+        LA boundaries.
+    area_lines
+        The study area's outer boundary (the dissolved LAs).
+    provision
+        Located provision.
+    """
+
+    lsoa_paths: list[MplPath]
+    la_lines: gpd.GeoSeries
+    area_lines: gpd.GeoSeries
+    provision: gpd.GeoDataFrame
+
+
+def png_base(results: Results) -> PngBase:
+    """Prepare the geometries shared by every PNG of a study area (see :func:`map_png`)."""
+    las = results.inputs.las
+    provision = results.provision[results.provision.geometry.notna() & ~results.provision.geometry.is_empty]
+    return PngBase(_paths(results.lsoa.geometry), las.boundary, las.dissolve().boundary, provision)
+
+
+def map_png(results: Results, path: Path, *, kind: str | None, title: str, base: PngBase | None = None) -> None:
     """Draw the static map of ``kind`` (or the overview when ``None``) into a PNG file.
 
     Parameters
@@ -60,7 +90,10 @@ def map_png(results: Results, path: Path, *, kind: str | None, title: str) -> No
         analysed colours the LSOAs; every specialist kind's sites are drawn).
     title
         Title printed on the image.
+    base
+        Shared geometries from :func:`png_base` (computed when ``None``).
     """
+    base = base or png_base(results)
     kinds = results.settings.kinds
     focus = kind or next((k for k in kinds if k in SPECIALIST_KINDS), kinds[0])
     site_kinds = [kind] if kind is not None else [k for k in kinds if k in SPECIALIST_KINDS] or [focus]
@@ -70,12 +103,10 @@ def map_png(results: Results, path: Path, *, kind: str | None, title: str) -> No
 
     figure = Figure(figsize=FIGSIZE, dpi=DPI)
     axes = figure.add_axes((0.01, 0.06, 0.6, 0.84))
-    axes.add_collection(PathCollection(_paths(results.lsoa.geometry), facecolors=colours, edgecolors="#8a8a8a",
-                                       linewidths=0.15))
-    las = results.inputs.las
-    las.boundary.plot(ax=axes, color="#222222", linewidth=0.9, linestyle=(0, (4, 2)))
-    las.dissolve().boundary.plot(ax=axes, color="#000000", linewidth=1.6)
-    provision = results.provision[results.provision.geometry.notna() & ~results.provision.geometry.is_empty]
+    axes.add_collection(PathCollection(base.lsoa_paths, facecolors=colours, edgecolors="#8a8a8a", linewidths=0.15))
+    base.la_lines.plot(ax=axes, color="#222222", linewidth=0.9, linestyle=(0, (4, 2)))
+    base.area_lines.plot(ax=axes, color="#000000", linewidth=1.6)
+    provision = base.provision
     handles = []
     for site_kind in site_kinds:
         symbol = KIND_SYMBOLS[site_kind]

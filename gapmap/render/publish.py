@@ -6,7 +6,7 @@ from pathlib import Path
 
 from gapmap.engine.analysis import Results
 from gapmap.render.features import web_base
-from gapmap.render.images import map_png
+from gapmap.render.images import map_png, png_base
 from gapmap.render.maps import MapPage, map_pages, study_map
 from gapmap.render.report import summary_page
 
@@ -28,11 +28,11 @@ def write_maps(results: Results, folder: Path, *, tiles: str | None = "OpenStree
     list of MapPage
         The maps written.
     """
-    base = web_base(results)
+    base, images = web_base(results), png_base(results)
     pages = map_pages(results)
     for page in pages:
         study_map(results, kind=page.kind, tiles=tiles, title=page.title, base=base).save(str(folder / page.file))
-        map_png(results, folder / page.image, kind=page.kind, title=page.title)
+        map_png(results, folder / page.image, kind=page.kind, title=page.title, base=images)
     return pages
 
 
