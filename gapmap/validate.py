@@ -60,7 +60,8 @@ CODE_FORMATS: dict[str, tuple[re.Pattern[str], str]] = {
 }
 
 _NATIONS = {"W": "Welsh", "S": "Scottish", "N": "Northern Irish"}
-_GSS = re.compile(r"[EWSNK]\d{8}")
+#: Any GSS (ONS) area code: a nation letter and eight digits.
+GSS_CODE = re.compile(r"[EWSNK]\d{8}")
 
 
 def devolved_nation(code: str) -> str | None:
@@ -72,7 +73,7 @@ def devolved_nation(code: str) -> str | None:
     ('Welsh', None)
     """
     code = code.strip().upper()
-    return _NATIONS.get(code[:1]) if _GSS.fullmatch(code) else None
+    return _NATIONS.get(code[:1]) if GSS_CODE.fullmatch(code) else None
 
 
 def code_problem(code: object, kind: str) -> str | None:

@@ -160,6 +160,10 @@ def _legend() -> str:
     )
 
 
+#: Columns of :func:`_totals_table` shown with a sign.
+_SIGNED_TOTALS = ("Change", "Nearest in another LA, change", "Sites, change", "Places, change")
+
+
 def _totals_table(comparison: Comparison) -> pd.DataFrame:
     totals = comparison.totals().set_index("kind")
     reach = comparison.lsoa
@@ -203,8 +207,7 @@ def headline_table(comparison: Comparison) -> str:
         An HTML fragment.
     """
     title = html.escape(f"{comparison.scenario.name} vs {comparison.baseline.name}")
-    changes = ("Change", "Nearest in another LA, change", "Sites, change", "Places, change")
-    return f"<b>{title}</b>" + table_html(_totals_table(comparison), signed=changes) + _warnings(comparison)
+    return f"<b>{title}</b>" + table_html(_totals_table(comparison), signed=_SIGNED_TOTALS) + _warnings(comparison)
 
 
 def _la_table(comparison: Comparison, kind: str) -> str:
@@ -263,7 +266,6 @@ def summary_page(comparison: Comparison, *, map_file: str | None = "map.html") -
         if m not in ENGINE_METRICS or f"{m}_change" in comparison.by_la.columns
     )
     notes = "".join(f"<li>{html.escape(n)}</li>" for n in comparison.notes)
-    changes = ("Change", "Nearest in another LA, change", "Sites, change", "Places, change")
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>{title}</title>
 <meta name="viewport" content="width=device-width, initial-scale=1"><style>{STYLE}</style></head>
@@ -275,7 +277,7 @@ def summary_page(comparison: Comparison, *, map_file: str | None = "map.html") -
 <h2>Edits</h2><ol>{edits}</ol>
 {_warnings(comparison)}
 <h2>Children beyond the distance threshold, all LAs</h2>
-{table_html(_totals_table(comparison), signed=changes)}
+{table_html(_totals_table(comparison), signed=_SIGNED_TOTALS)}
 <h2>By local authority</h2>
 <p>Children are counted in the LA where they live; sites and places in the LA where they stand.</p>
 {per_kind}

@@ -17,10 +17,7 @@ from gapmap.inputs import StudyInputs
 from gapmap.model import KINDS
 from gapmap.scenario.edits import NEED_CODES, EditError
 from gapmap.settings import METRES_PER_MILE, Settings
-from gapmap.validate import BNG_EASTING, BNG_NORTHING
-
-#: A point this close to an LA boundary (metres) counts as in that LA (boundaries are generalised).
-BOUNDARY_TOLERANCE_M = 2_000.0
+from gapmap.validate import BNG_EASTING, BNG_NORTHING, LA_TOLERANCE_M
 
 _POSTCODE = re.compile(r"^([A-Z]{1,2}[0-9][A-Z0-9]?) ?([0-9][A-Z]{2})$")
 
@@ -90,7 +87,7 @@ def la_at(inputs: StudyInputs, easting: float, northing: float, *, action: str) 
     """Return ``(la_gss, la_code)`` of the study LA containing a point (or within 2 km of it)."""
     distances = inputs.las.geometry.distance(Point(easting, northing)).to_numpy()
     best = int(distances.argmin())
-    if distances[best] > BOUNDARY_TOLERANCE_M:
+    if distances[best] > LA_TOLERANCE_M:  # boundaries are generalised
         raise EditError(
             f"point ({easting:.0f}, {northing:.0f}) in `{action}` lies outside the study's LAs "
             f"({distances[best] / 1000:.1f} km from the nearest).",

@@ -11,7 +11,6 @@ each code asked for must come back.
 from __future__ import annotations
 
 import json
-import re
 from typing import Any, Iterable
 
 import geopandas as gpd
@@ -22,8 +21,7 @@ from gapmap.errors import DataFileError, InputError
 from gapmap.model import CRS
 from gapmap.sources.config import SourceConfig
 from gapmap.sources.http import Downloader, json_validator
-
-_CODE = re.compile(r"^[EWSNK]\d{8}$")
+from gapmap.validate import GSS_CODE
 
 
 def service_url(config: SourceConfig, role: str) -> str:
@@ -34,7 +32,7 @@ def service_url(config: SourceConfig, role: str) -> str:
 
 def _in_clause(field: str, codes: Iterable[str]) -> str:
     codes = list(codes)
-    bad = [c for c in codes if not _CODE.match(c)]
+    bad = [c for c in codes if not GSS_CODE.fullmatch(c)]
     if bad:
         raise InputError(f"Not a GSS area code: {bad[0]!r}; expected a letter and eight digits, e.g. E08000035.")
     return f"{field} IN ({', '.join(repr(c) for c in codes)})"
