@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from importlib.metadata import version
 from pathlib import Path
+from typing import Any, TypeVar
 
 import click
 
@@ -22,6 +24,8 @@ from gapmap.sources.live import fetch_live, load_live
 from gapmap.sources.user_files import apply_user_files
 
 INTERNAL_ERROR_EXIT = 70
+
+_F = TypeVar("_F", bound=Callable[..., Any])
 
 
 class _GapmapGroup(click.Group):
@@ -82,7 +86,7 @@ def _parse_thresholds(values: tuple[str, ...]) -> dict[str, float]:
     return thresholds
 
 
-def _area_options(command: click.Command) -> click.Command:
+def _area_options(command: _F) -> _F:
     """Options choosing a study area from the live public sources, and the download cache."""
     options = [
         click.option("--ca", default=None, metavar="CODE|NAME",

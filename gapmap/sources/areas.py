@@ -286,6 +286,7 @@ def resolve_area(lookups: Lookups, *, ca: str | None = None, la: str | list[str]
     check_area_codes(ca=ca, la=la)
     if ca is not None:
         return _resolve_ca(lookups, ca.strip())
+    assert la is not None  # exactly one of ca and la is given
     tokens = [t.strip() for t in (la.split(",") if isinstance(la, str) else la) if t.strip()]
     if not tokens:
         raise InputError("--la needs at least one LA code, e.g. --la E08000035 or --la 383.")

@@ -173,7 +173,7 @@ def need_codes(values: pd.Series) -> str | None:
 def _classified(raw: pd.DataFrame) -> pd.DataFrame:
     """Kind, sector and any classification problem per row."""
     pairs = raw[["TypeOfEstablishment (name)", "PhaseOfEducation (name)"]].drop_duplicates()
-    rows = []
+    rows: list[tuple[object, object, str | None, str | None, str | None]] = []
     for kind_type, phase in pairs.itertuples(index=False):
         try:
             found = classify(str(kind_type), None if pd.isna(phase) else str(phase))

@@ -16,7 +16,7 @@ import json
 import logging
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, Literal, Mapping, overload
 
 import requests
 from requests.adapters import HTTPAdapter
@@ -173,6 +173,14 @@ class Downloader:
         found = Fetched(key, entry.path, label, entry.size, entry.fetched_at, from_cache=True)
         self.fetched.append(found)
         return found
+
+    @overload
+    def fetch(self, url: str, *, params: Mapping[str, Any] | None = ..., label: str, validate: Validator,
+              missing_ok: Literal[False] = ...) -> Fetched: ...
+
+    @overload
+    def fetch(self, url: str, *, params: Mapping[str, Any] | None = ..., label: str, validate: Validator,
+              missing_ok: bool) -> Fetched | None: ...
 
     def fetch(
         self,
