@@ -13,6 +13,7 @@ from gapmap.engine.opportunities import OpportunityOptions
 from gapmap.engine.shared import shared_services
 from gapmap.inputs import StudyInputs
 from gapmap.output import staged_directory, write_csv, write_layers
+from gapmap.paths import output_folder
 from gapmap.render import write_report
 from gapmap.settings import Settings
 
@@ -88,8 +89,13 @@ def build(
     -------
     pathlib.Path
         The output folder.
+
+    Raises
+    ------
+    gapmap.errors.InputError
+        If the study area's slug is not a folder name (see :func:`gapmap.paths.output_folder`).
     """
-    target = Path(out) / inputs.slug
+    target = output_folder(out, inputs.slug)
     with staged_directory(target) as staging:
         progress("analysing")
         results = analyse(inputs, settings)

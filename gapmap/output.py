@@ -17,6 +17,9 @@ from gapmap.errors import OutputError
 #: Float format for CSV tables: fixed, so that the same inputs give the same bytes.
 CSV_FLOAT_FORMAT = "%.6g"
 
+#: First characters that make a spreadsheet read a cell as a formula (OWASP CSV injection).
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
 
 @contextmanager
 def staged_directory(target: Path) -> Iterator[Path]:
@@ -61,6 +64,7 @@ def staged_directory(target: Path) -> Iterator[Path]:
             )
         for stale in target.parent.glob(f".{target.name}.tmp-*"):
             shutil.rmtree(stale, ignore_errors=True)
+        _recover_interrupted_swap(target)
         try:
             staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-", dir=target.parent))
             umask = os.umask(0)
@@ -93,6 +97,26 @@ def _try_lock(handle: IO[bytes]) -> bool:
     except OSError:
         return False
     return True
+
+
+def _recover_interrupted_swap(target: Path) -> None:
+    """Undo a swap that a kill cut between its two renames, and remove the hidden ``.<name>.old-*`` folders.
+
+    :func:`_swap_into_place` first moves the previous output into
+    ``.<name>.old-*/<name>`` and then the new one into place; a kill between
+    the two leaves no ``target`` and the previous output hidden.  It is moved
+    back (the previous output is the last complete one), and every leftover
+    ``.old-*`` folder is deleted.
+    """
+    for old in sorted(target.parent.glob(f".{target.name}.old-*")):
+        kept = old / target.name
+        if not target.exists() and kept.is_dir():
+            try:
+                os.replace(kept, target)
+            except OSError as error:
+                raise OutputError(f"Cannot restore the previous output {target} from {old} "
+                                  f"({error.strerror or error}); move it back by hand, or choose another --out.") from None
+        shutil.rmtree(old, ignore_errors=True)
 
 
 def _swap_into_place(staging: Path, target: Path) -> None:
@@ -129,7 +153,39 @@ def write_csv(frame: pd.DataFrame, path: Path) -> None:
             table["easting"] = geometry.x.round(1)
             table["northing"] = geometry.y.round(1)
         table = table.drop(columns="geometry")
+    for column in table.columns:
+        if table[column].dtype == object or isinstance(table[column].dtype, pd.StringDtype):
+            table[column] = neutralise_formulas(table[column])
     table.to_csv(path, index=False, float_format=CSV_FLOAT_FORMAT, lineterminator="\n")
+
+
+def neutralise_formulas(values: pd.Series) -> pd.Series:
+    """Prefix ``'`` to text that a spreadsheet would run as a formula (OWASP "CSV injection").
+
+    A cell starting with ``=``, ``+``, ``-``, ``@``, a tab or a carriage
+    return is read by Excel, LibreOffice and Google Sheets as a formula; the
+    leading apostrophe makes it text, shown as written.  Numbers and other
+    values are unchanged.
+
+    Parameters
+    ----------
+    values
+        A column of a table about to be written as CSV.
+
+    Returns
+    -------
+    pandas.Series
+        The column, with formula-like text neutralised.
+
+    Examples
+    --------
+    >>> neutralise_formulas(pd.Series(["=1+2", "St Mary's", -40, "@SUM(A1)", "-x"])).tolist()
+    ["'=1+2", "St Mary's", -40, "'@SUM(A1)", "'-x"]
+    """
+    risky = values.map(lambda v: isinstance(v, str) and v.startswith(FORMULA_PREFIXES))
+    if not risky.any():
+        return values
+    return values.astype("object").where(~risky.astype(bool), "'" + values.astype("object").where(risky, ""))
 
 
 def write_layers(layers: dict[str, gpd.GeoDataFrame | pd.DataFrame], path: Path) -> None:

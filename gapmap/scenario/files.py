@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any, Callable
 import yaml
 
 from gapmap.errors import DataFileError, InputError
+from gapmap.paths import check_slug
 from gapmap.scenario.edits import EditError
 from gapmap.scenario.scenario import Scenario
 from gapmap.scenario.sweeps import each_site, each_threshold
@@ -349,6 +350,11 @@ def read_scenario_file(path: str | Path) -> ScenarioFile:
     for key in ("name", "description", "area"):
         if key in data and not isinstance(data[key], str):
             errors.append(_located(path, lines.get((key,), 1), f"`{key}` must be text, got {data[key]!r}."))
+    if isinstance(data.get("area"), str):
+        try:
+            check_slug(data["area"], what="`area` (an embedded study area name such as north-east)")
+        except InputError as error:
+            errors.append(_located(path, lines.get(("area",), 1), str(error)))
     edits = data.get("edits") or []
     if not isinstance(edits, list):
         errors.append(_located(path, lines.get(("edits",), 1), "`edits` must be a list of edits."))

@@ -12,6 +12,7 @@ import pandas as pd
 
 from gapmap.model import KIND_LABELS
 from gapmap.output import staged_directory, write_csv, write_layers
+from gapmap.paths import output_folder
 from gapmap.scenario.comparison import Comparison
 from gapmap.scenario.html import STYLE, table_html
 from gapmap.scenario.sweeps import SweepResult
@@ -32,8 +33,14 @@ def folder_name(name: str) -> str:
 
 
 def scenario_folder(out: Path, slug: str, name: str) -> Path:
-    """``<out>/<area slug>/scenarios/<scenario folder name>``."""
-    return Path(out) / slug / "scenarios" / folder_name(name)
+    """``<out>/<area slug>/scenarios/<scenario folder name>``, checked to lie inside ``out``.
+
+    Raises
+    ------
+    gapmap.errors.InputError
+        If ``slug`` is not a folder name (e.g. ``"../../x"``).
+    """
+    return output_folder(out, slug, "scenarios", folder_name(name))
 
 
 def write_comparison(comparison: Comparison, folder: Path, *, tiles: str | None = "OpenStreetMap") -> None:
