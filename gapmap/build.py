@@ -10,6 +10,7 @@ from gapmap.engine import analyse
 from gapmap.engine.analysis import Results
 from gapmap.engine.dictionary import write_data_dictionary
 from gapmap.engine.opportunities import OpportunityOptions
+from gapmap.engine.projection import forecast_results
 from gapmap.engine.shared import shared_services
 from gapmap.inputs import StudyInputs
 from gapmap.output import staged_directory, write_csv, write_layers
@@ -47,6 +48,8 @@ def write_outputs(results: Results, folder: Path, *, tiles: str | None = "OpenSt
         "flows": results.flows,
         "clusters": results.clusters,
         "opportunities": results.opportunities,
+        "forecast": results.forecast,
+        "forecast_ca": results.forecast_ca,
     }
     tables.update({name: frame for name, frame in optional.items() if frame is not None})
     write_layers(tables, folder / "gapmap.gpkg")
@@ -66,6 +69,7 @@ def build(
     tiles: str | None = "OpenStreetMap",
     progress: Callable[[str], None] = lambda _: None,
     opportunities: OpportunityOptions | None = None,
+    horizon: int | None = None,
 ) -> Path:
     """Analyse a study area and write its outputs into ``out/<slug>/``, atomically.
 
@@ -84,6 +88,9 @@ def build(
     opportunities
         Site search for the shared-service opportunities (defaults apply when
         ``None``; ``OpportunityOptions(sites=0)`` skips it).
+    horizon
+        Last calendar year of the forecast of need (``None``: five years after
+        the latest EHC plan count).
 
     Returns
     -------
@@ -101,6 +108,8 @@ def build(
         results = analyse(inputs, settings)
         progress("finding shared-service opportunities")
         results = shared_services(results, opportunities)
+        progress("projecting need")
+        results = forecast_results(results, horizon=horizon)
         progress("writing maps and tables")
         write_outputs(results, staging, tiles=tiles)
         _keep_scenarios(target, staging)

@@ -156,12 +156,16 @@ def _area_options(command: _F) -> _F:
               help="Transport cost per pupil-mile, for an indicative annual saving per opportunity (none by default).")
 @click.option("--cost-per-pupil", type=float, default=None, metavar="GBP",
               help="Annual transport cost per pupil, for an indicative saving per opportunity (none by default).")
+@click.option("--horizon", type=click.IntRange(min=2000, max=2100), default=None, metavar="YEAR",
+              help="Last January of the forecast of specialist need (default: five years after the latest EHC "
+              "plan count).")
 def build(
     out: Path, kinds: str, thresholds: tuple[str, ...], rules: str, circuity: float, specialist_demand: str,
     tiles: str, data_file: Path | None,
     ca: str | None, la: str | None, cache_dir: Path | None, refresh: bool, offline: bool,
     schools: Path | None, boundaries: Path | None, population: Path | None,
     sites: int, candidates: str, cost_per_pupil_mile: float | None, cost_per_pupil: float | None,
+    horizon: int | None,
 ) -> None:
     """Analyse a study area and write its maps, summary page and tables.
 
@@ -195,6 +199,7 @@ def build(
         tiles=None if tiles.lower() == "none" else tiles,
         progress=lambda message: click.echo(f"{inputs.name}: {message}...", err=True),
         opportunities=opportunities,
+        horizon=horizon,
     )
     click.echo(f"Wrote {target / 'index.html'}")
 

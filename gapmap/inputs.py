@@ -42,6 +42,10 @@ class StudyInputs:
         EHC plans per LA by primary need (SEN2 ``sen_needs_all_plans.csv``:
         ``la_gss``, ``time_period``, ``number_asd`` .. ``number_need_unknown``),
         or an empty frame when not available.
+    ehcp_england
+        SEN2 placement caseload of every English LA and of England
+        (``la_gss`` E92000001) for every year: the growth prior and
+        back-test pool of the forecast of need; an empty frame when not available.
     excluded
         Source rows that could not be used, with the reason (never dropped silently).
     vintages
@@ -57,3 +61,4 @@ class StudyInputs:
     excluded: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=EXCLUDED_COLUMNS))
     vintages: dict[str, str] = field(default_factory=dict)
     ehcp_needs: pd.DataFrame = field(default_factory=pd.DataFrame)
+    ehcp_england: pd.DataFrame = field(default_factory=pd.DataFrame)

@@ -72,6 +72,20 @@ CASELOAD_COLUMNS = [
     "ap_pru_total",
 ]
 
+#: Placement columns kept for every English LA and for England (``ehcp_england``): what the
+#: forecast of need (:mod:`gapmap.engine.forecast`) uses as its growth prior and back-test pool.
+ENGLAND_COLUMNS = [
+    "ehcplans",
+    "special_total",
+    "ap_pru_total",
+    "mainstream_la_maintained_senunit",
+    "mainstream_academy_senunit",
+    "mainstream_free_school_senunit",
+    "mainstream_la_maintained_resourced_provision",
+    "mainstream_academy_resourced_provision",
+    "mainstream_free_school_resourced_provision",
+]
+
 NEED_COLUMNS = [
     "ehc_plans", "number_asd", "number_hi", "number_mld", "number_msi", "number_oth",
     "number_pd", "number_pmld", "number_semh", "number_slcn", "number_sld", "number_spld",
@@ -170,10 +184,32 @@ def _schools(shared: Path) -> gpd.GeoDataFrame:
     return out.sort_values("urn").reset_index(drop=True)
 
 
-def _sen2(shared: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _sen2_file(shared: Path, name: str) -> pd.DataFrame:
     with zipfile.ZipFile(shared / "send" / "ehcp_sen2_2025.zip") as archive:
-        caseload = pd.read_csv(io.BytesIO(archive.read("data/caseload.csv")), low_memory=False, encoding="utf-8-sig")
-        needs = pd.read_csv(io.BytesIO(archive.read("data/sen_needs_all_plans.csv")), low_memory=False, encoding="utf-8-sig")
+        return pd.read_csv(io.BytesIO(archive.read(f"data/{name}")), low_memory=False, encoding="utf-8-sig")
+
+
+def _sen2_england(shared: Path) -> pd.DataFrame:
+    """SEN2 placement caseload of every English LA and of England (``la_gss`` E92000001), every year."""
+    caseload = _sen2_file(shared, "caseload.csv")
+    rows = caseload[
+        caseload["geographic_level"].isin(["Local authority", "National"])
+        & (caseload["breakdown_topic"] == "All EHC plans")
+    ]
+    national = (rows["geographic_level"] == "National").to_numpy()
+    out = pd.DataFrame({
+        "time_period": rows["time_period"].astype("int64"),
+        "la_gss": np.where(national, rows["country_code"], rows["new_la_code"]),
+        "la_name": np.where(national, rows["country_name"], rows["la_name"]),
+    })
+    for column in ENGLAND_COLUMNS:
+        out[column] = pd.to_numeric(rows[column], errors="coerce").astype("Int64")
+    return out.sort_values(["la_gss", "time_period"]).reset_index(drop=True)
+
+
+def _sen2(shared: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
+    caseload = _sen2_file(shared, "caseload.csv")
+    needs = _sen2_file(shared, "sen_needs_all_plans.csv")
 
     def select(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
         rows = frame[
@@ -212,10 +248,11 @@ def build(shared: Path, out: Path) -> Path:
     lsoas = _lsoas(shared)
     schools = _schools(shared)
     caseload, needs = _sen2(shared)
+    england = _sen2_england(shared)
     las.to_file(tmp, layer="la", driver="GPKG")
     lsoas.to_file(tmp, layer="lsoa", driver="GPKG")
     schools.to_file(tmp, layer="schools_census", driver="GPKG")
-    for name, table in (("ehcp_caseload", caseload), ("ehcp_needs", needs)):
+    for name, table in (("ehcp_caseload", caseload), ("ehcp_needs", needs), ("ehcp_england", england)):
         gpd.GeoDataFrame(table).to_file(tmp, layer=name, driver="GPKG")
     tmp.replace(target)
     return target

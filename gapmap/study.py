@@ -14,12 +14,17 @@ True
 from __future__ import annotations
 
 import html
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Sequence
 
+import pandas as pd
+
 from gapmap.engine import analyse
+from gapmap.engine.forecast import calendar_year, time_period
+from gapmap.engine.projection import inputs_at_year, settings_at_year
+from gapmap.errors import InputError
 from gapmap.inputs import StudyInputs
 from gapmap.scenario.files import read_scenario_file
 from gapmap.scenario.result import StudyResult
@@ -55,6 +60,7 @@ class Study:
 
     inputs: StudyInputs
     settings: Settings = field(default_factory=Settings)
+    _years: dict[int, Study] = field(default_factory=dict, init=False, repr=False)
 
     @classmethod
     def load(cls, area: str = "north-east", *, path: str | Path | None = None, settings: Settings | None = None) -> Study:
@@ -123,15 +129,68 @@ class Study:
     def _baseline(self) -> StudyResult:
         return StudyResult(results=analyse(self.inputs, self.settings))
 
-    def run(self) -> StudyResult:
-        """Analyse the baseline (computed once, then reused).
+    def run(self, *, year: int | None = None) -> StudyResult:
+        """Analyse the baseline (computed once, then reused), today or as at the January of ``year``.
+
+        Parameters
+        ----------
+        year
+            Calendar year of the January whose need to analyse against today's
+            places: a year with a SEN2 count uses it; a later year uses the
+            projected need (see :meth:`at_year`); ``None`` for the latest count.
 
         Returns
         -------
         StudyResult
             The baseline's results.
+
+        Examples
+        --------
+        >>> import gapmap
+        >>> study = gapmap.Study.load("north-east")
+        >>> later = study.run(year=2030).la_summary["special_demand"].sum()
+        >>> bool(later > study.run().la_summary["special_demand"].sum())
+        True
         """
+        if year is not None:
+            return self.at_year(year).run()
         return self._baseline
+
+    def at_year(self, year: int) -> Study:
+        """This study with the need of the January of ``year`` (observed, or projected when later than the data).
+
+        Need after the latest SEN2 count is the forecast of
+        :mod:`gapmap.engine.forecast`, apportioned to LSOAs as today's need is;
+        places stay as they are today.  Scenarios built on the returned study
+        (``study.at_year(2030).scenario(...)``) compare with its baseline.
+
+        Parameters
+        ----------
+        year
+            Calendar year of the January count (2025 for 2024/25).
+
+        Returns
+        -------
+        Study
+            A study whose inputs and settings read that year's EHC plans.
+
+        Raises
+        ------
+        gapmap.errors.InputError
+            If the study has no EHC plan caseload to project.
+        """
+        year = int(year)
+        if year not in self._years:
+            if self.inputs.ehcp.empty:
+                raise InputError(f"{self.inputs.name} has no EHC plan caseload, so its need cannot be taken "
+                                 f"as at January {year}.")
+            latest = calendar_year(pd.to_numeric(self.inputs.ehcp["time_period"], errors="coerce").max())
+            if year > latest:
+                study = Study(inputs=inputs_at_year(self.inputs, year), settings=settings_at_year(self.settings, year))
+            else:
+                study = Study(inputs=self.inputs, settings=replace(self.settings, ehcp_year=time_period(year)))
+            self._years[year] = study
+        return self._years[year]
 
     def scenario(self, name: str, *, description: str = "") -> Scenario:
         """Start a scenario with no edits.

@@ -75,7 +75,7 @@ def test_prepare_rebuilds_the_embedded_data(tmp_path):
     from gapmap.prepare import build
 
     rebuilt = build(SHARED_DATA, tmp_path)
-    for layer in ("la", "lsoa", "schools_census", "ehcp_caseload", "ehcp_needs"):
+    for layer in ("la", "lsoa", "schools_census", "ehcp_caseload", "ehcp_needs", "ehcp_england"):
         expected = gpd.read_file(embedded_path(), layer=layer)
         actual = gpd.read_file(rebuilt, layer=layer)
         pd.testing.assert_frame_equal(pd.DataFrame(actual), pd.DataFrame(expected), check_exact=False, rtol=1e-12)

@@ -63,6 +63,11 @@ class Results:
         One row per combined authority (or the whole study area): LA figures pooled.
     need_access
         One row per LSOA, kind and SEN need type, when demand is split by need.
+    forecast
+        Observed and projected need per LA, kind and year against today's
+        places (:mod:`gapmap.engine.projection`), when computed.
+    forecast_ca
+        The same pooled per combined authority, when computed.
     """
 
     inputs: StudyInputs
@@ -76,6 +81,8 @@ class Results:
     notes: tuple[str, ...] = ()
     ca_summary: pd.DataFrame | None = None
     need_access: pd.DataFrame | None = None
+    forecast: pd.DataFrame | None = None
+    forecast_ca: pd.DataFrame | None = None
 
 
 def _method_notes(settings: Settings, label: str) -> list[str]:

@@ -42,6 +42,43 @@ _AREA = {
     "pupils_on_roll": ("pupils", "Pupils on roll at those sites"),
 }
 
+#: Columns of the forecast tables (see gapmap.engine.forecast for the method).
+_FORECAST_COMMON = {
+    "kind": (TEXT, "Specialist provision kind: special (special schools of every sector), ap (alternative "
+             "provision), sen_unit, resourced_provision, as SEN2 counts the setting a plan names"),
+    "year": ("calendar year", "Year of the January count (2025 for 2024/25)"),
+    "observed": (YES_NO, "true: the DfE SEN2 count of EHC plans; false: projected (an estimate)"),
+    "need": ("EHC plans", "EHC plans placed in the kind (observed), or the projected number (estimate, fractional)"),
+    "lower": ("EHC plans (estimate)", "Lower end of the 80% band of the projection (10th percentile of the "
+              "back-test's errors); equal to need for observed years"),
+    "upper": ("EHC plans (estimate)", "Upper end of the 80% band (90th percentile of the back-test's errors); "
+              "equal to need for observed years"),
+    "places": ("places", "Places of the kind today in the analysed sectors (capacity, else pupils on roll), "
+               "where the provision sits; blank when the kind is not analysed or the source has no such provision"),
+    "places_needed": ("places (estimate)", "need - places: more places needed than today's (negative: places to "
+                      "spare); blank without places"),
+}
+_FORECAST = {
+    "forecast": {
+        "la_gss": (CODE, "ONS code of the LA responsible for the plans (resident LA)"),
+        "la_name": (TEXT, "Name of the LA"),
+        **_FORECAST_COMMON,
+        "first_year_over": ("calendar year", "First year, from the latest count to the horizon, in which need "
+                            "exceeds today's places in the LA; blank when it does not (or without places)"),
+    },
+    "forecast_ca": {
+        "ca_code": (CODE, "ONS code of the combined authority (blank when the study area is not one)"),
+        "ca_name": (TEXT, "Name of the combined authority or study area"),
+        **_FORECAST_COMMON,
+        "lower": ("EHC plans (estimate)", "The LAs' lower ends added up (as if their errors moved together: wider "
+                  "than a pooled band)"),
+        "upper": ("EHC plans (estimate)", "The LAs' upper ends added up (likewise)"),
+        "places_needed": ("places (estimate)", "need - places pooled over the LAs (negative: places to spare "
+                          "across the area); blank without places"),
+        "las_over": ("LAs", "LAs whose need exceeds their own places that year"),
+    },
+}
+
 #: Per-kind columns of the LA and CA summaries.
 _AREA_KIND = {
     "{kind}_sites": ("sites", "Suitable {label} provision that sits here (provider LA) and counts as supply"),
@@ -243,6 +280,7 @@ DEFINITIONS: dict[str, dict[str, tuple[str, str]]] = {
         "easting": ("metres", "British National Grid easting of the location (EPSG:27700)"),
         "northing": ("metres", "British National Grid northing of the location (EPSG:27700)"),
     },
+    **_FORECAST,
     "excluded": {
         "source": (TEXT, "Input the row came from"),
         "record_id": (CODE, "Its id in that input (URN for schools)"),
@@ -263,6 +301,10 @@ TABLE_TITLES = {
                 "neighbouring LSOAs beyond the threshold that span two or more LAs",
     "opportunities": "opportunities.csv (GeoPackage layer `opportunities`, points): one row per new site chosen "
                      "by a plan",
+    "forecast": "forecast.csv (GeoPackage layer `forecast`): one row per LA, specialist kind and year, EHC plans "
+                "observed and projected against today's places",
+    "forecast_ca": "forecast_ca.csv (GeoPackage layer `forecast_ca`): the forecast pooled per combined authority, "
+                   "kind and year",
     "excluded": "excluded.csv: source rows that could not be used",
 }
 

@@ -68,7 +68,7 @@ def run(file: Path, out: Path, data_file: Path | None, tiles: str) -> None:
     spec, study = _load(file, data_file)
     built = spec.scenario(study)
     click.echo(f"{built.name}: analysing the baseline and the scenario...", err=True)
-    comparison = built.run().compare(study.run())
+    comparison = built.run().compare(study.run(year=spec.year))
     target = write_scenario(comparison, out=out, tiles=None if tiles.lower() == "none" else tiles, source=file)
     click.echo(f"Wrote {target / 'index.html'}")
 

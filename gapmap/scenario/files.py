@@ -6,6 +6,7 @@ to vary::
     name: New ASD unit
     area: north-east          # embedded area; or `data: my-area.gpkg` (inside the project)
     kinds: [special, ap]      # kinds analysed (default: special, AP, mainstream primary and secondary)
+    year: 2030                # need as at this January (projected after the latest SEN2 count); default today
     edits:
       - add_provision: {urn: 108502, kind: special, places: 40, needs: [ASD], ages: [4, 11]}
       - close: {urn: 108565}
@@ -51,7 +52,7 @@ ACTIONS = ("add_provision", "close", "expand", "scale_population", "set_threshol
 #: What a sweep may vary, as the names of the functions in :mod:`gapmap.scenario.sweeps`.
 SWEEPS: dict[str, Callable[..., list[Scenario]]] = {"each_site": each_site, "each_threshold": each_threshold}
 
-TOP_LEVEL = ("name", "description", "area", "data", "kinds", "edits", "sweep")
+TOP_LEVEL = ("name", "description", "area", "data", "kinds", "year", "edits", "sweep")
 
 #: In a sweep, an error about one candidate points at the list it came from.
 _SWEEP_ARGUMENTS = {"urn": "urns", "postcode": "postcodes", "point": "points"}
@@ -101,6 +102,10 @@ class ScenarioFile:
         The edits, in order.
     sweep
         What to vary in a sweep, or ``None``.
+    year
+        Calendar year of the January whose need the scenario and its baseline
+        use (projected after the latest SEN2 count; see
+        :meth:`gapmap.Study.at_year`), or ``None`` for the latest count.
     """
 
     path: Path
@@ -111,6 +116,7 @@ class ScenarioFile:
     settings: Settings
     edits: tuple[Step, ...]
     sweep: Step | None
+    year: int | None = None
 
     def _error(self, step: Step, error: EditError, *, rename: dict[str, str] | None = None) -> str:
         argument = (rename or {}).get(error.argument or "", error.argument)
@@ -135,6 +141,8 @@ class ScenarioFile:
         gapmap.errors.InputError
             Listing every bad edit with its line number.
         """
+        if self.year is not None:
+            study = study.at_year(self.year)
         scenario = study.scenario(self.name, description=self.description)
         errors = []
         for step in self.edits:
@@ -370,6 +378,10 @@ def read_scenario_file(path: str | Path) -> ScenarioFile:
             settings = Settings(kinds=tuple(data["kinds"]) if isinstance(data["kinds"], list) else (data["kinds"],))
         except InputError as error:
             errors.append(_located(path, lines.get(("kinds",), 1), str(error)))
+    year = data.get("year")
+    if year is not None and (not isinstance(year, int) or isinstance(year, bool) or not 2000 <= year <= 2100):
+        errors.append(_located(path, lines.get(("year",), 1), f"`year` must be a calendar year such as 2030, "
+                                                                f"got {year!r}."))
     data_path = None
     if "data" in data:
         try:
@@ -387,5 +399,6 @@ def read_scenario_file(path: str | Path) -> ScenarioFile:
         settings=settings,
         edits=tuple(s for s in steps if s is not None),
         sweep=sweep,
+        year=year,
     )
 

@@ -27,7 +27,11 @@ REQUIRED_LAYERS: dict[str, list[str]] = {
     "schools_census": ["urn", "school_name", "typeofestablishment_name", "phase_type_grouping"],
     "ehcp_caseload": ["time_period", "la_gss", "ehcplans", "special_total", "ap_pru_total"],
     "ehcp_needs": ["time_period", "la_gss", "ehc_plans", "number_asd", "number_semh", "number_slcn"],
+    "ehcp_england": ["time_period", "la_gss", "special_total", "ap_pru_total"],
 }
+
+#: Layers read when the GeoPackage has them (older files lack them).
+OPTIONAL_LAYERS = ("ehcp_england",)
 
 VINTAGES = {
     "Schools": "DfE school census, January 2023 (Schools, pupils and their characteristics 2022/23)",
@@ -156,6 +160,8 @@ def load_embedded(slug: str = "north-east", *, path: Path | None = None) -> Stud
     census = _read_layer(path, "schools_census")
     caseload = _read_layer(path, "ehcp_caseload")
     needs = _read_layer(path, "ehcp_needs")
+    present = {str(name) for name, _ in pyogrio.list_layers(path)}
+    optional = {name: pd.DataFrame(_read_layer(path, name)) for name in OPTIONAL_LAYERS if name in present}
     _check_layers(path, las, lsoas)
     source_name = f"{path.name} (layer schools_census)"
     provision, excluded = provision_from_census(census, source_name=source_name)
@@ -170,6 +176,7 @@ def load_embedded(slug: str = "north-east", *, path: Path | None = None) -> Stud
         provision=provision,
         ehcp=pd.DataFrame(caseload),
         ehcp_needs=pd.DataFrame(needs),
+        ehcp_england=optional.get("ehcp_england", pd.DataFrame()),
         excluded=excluded,
         vintages=dict(VINTAGES),
     )
