@@ -1,27 +1,15 @@
-"""Small HTML helpers for scenario pages and notebook displays."""
+"""Tables of scenario figures for scenario pages and notebook displays."""
 
 from __future__ import annotations
-
-import html
 
 import numpy as np
 import pandas as pd
 
-STYLE = """
-body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:2rem auto;max-width:72rem;
-color:#1a1a1a;line-height:1.45;padding:0 1rem}
-table{border-collapse:collapse;margin:1rem 0;font-size:.92rem}
-th,td{border:1px solid #ccc;padding:.3rem .55rem;text-align:right}
-th:first-child,td:first-child{text-align:left}
-thead th{background:#f0f0f0}
-.note{background:#fff8e1;border-left:4px solid #e0a800;padding:.6rem 1rem}
-.warn{background:#fdecea;border-left:4px solid #c0392b;padding:.6rem 1rem}
-.better{color:#1a7f37}.worse{color:#b42318}
-"""
+from gapmap.render.pages import Cell, Table, table_markup
 
 
 def cell(value: object, *, signed: bool = False, digits: int = 0) -> str:
-    """Format one value for a table cell: thousands separators, ``n/a`` for missing.
+    """Format one value for a table cell (plain text): thousands separators, ``n/a`` for missing.
 
     Examples
     --------
@@ -34,11 +22,15 @@ def cell(value: object, *, signed: bool = False, digits: int = 0) -> str:
         if pd.isna(value):
             return "n/a"
         return f"{value:+,.{digits}f}" if signed else f"{value:,.{digits}f}"
-    return html.escape("" if value is None or value is pd.NA else str(value))
+    return "" if value is None or value is pd.NA else str(value)
 
 
-def table_html(frame: pd.DataFrame, *, signed: tuple[str, ...] = (), digits: dict[str, int] | None = None) -> str:
-    """Render a table as an HTML ``<table>``.
+def _numeric(value: object) -> bool:
+    return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, (bool, np.bool_))
+
+
+def scenario_table(frame: pd.DataFrame, *, signed: tuple[str, ...] = (), digits: dict[str, int] | None = None) -> Table:
+    """A table of scenario figures: changes in ``signed`` columns carry a sign.
 
     Parameters
     ----------
@@ -51,15 +43,25 @@ def table_html(frame: pd.DataFrame, *, signed: tuple[str, ...] = (), digits: dic
 
     Returns
     -------
-    str
-        The HTML.
+    gapmap.render.pages.Table
     """
     digits = digits or {}
-    head = "".join(f"<th>{html.escape(str(c))}</th>" for c in frame.columns)
-    rows = "".join(
-        "<tr>"
-        + "".join(f"<td>{cell(v, signed=c in signed, digits=digits.get(c, 0))}</td>" for c, v in zip(frame.columns, row, strict=True))
-        + "</tr>"
+    numeric = [pd.api.types.is_numeric_dtype(frame[c]) and not pd.api.types.is_bool_dtype(frame[c])
+               for c in frame.columns]
+    rows = [
+        [Cell(cell(v, signed=c in signed, digits=digits.get(c, 0)), numeric=_numeric(v))
+         for c, v in zip(frame.columns, row, strict=True)]
         for row in frame.itertuples(index=False)
-    )
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>"
+    ]
+    return Table([Cell(str(c), numeric=n) for c, n in zip(frame.columns, numeric)], rows)
+
+
+def table_html(frame: pd.DataFrame, *, signed: tuple[str, ...] = (), digits: dict[str, int] | None = None) -> str:
+    """Render a table of scenario figures as an HTML ``<table>`` (see :func:`scenario_table`).
+
+    Returns
+    -------
+    str
+        The HTML, every value escaped.
+    """
+    return str(table_markup(scenario_table(frame, signed=signed, digits=digits)))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 import re
 import shutil
 from pathlib import Path
@@ -14,7 +13,8 @@ from gapmap.model import KIND_LABELS
 from gapmap.output import staged_directory, write_csv, write_layers
 from gapmap.paths import output_folder
 from gapmap.scenario.comparison import Comparison
-from gapmap.scenario.html import STYLE, table_html
+from gapmap.render.pages import render_page
+from gapmap.scenario.html import scenario_table
 from gapmap.scenario.sweeps import SweepResult
 
 #: Rows of a sweep's ranking shown on its summary page (all are in ranking.csv).
@@ -101,20 +101,11 @@ def write_scenario(
 
 
 def _sweep_page(result: SweepResult, ranking: pd.DataFrame, *, name: str, area: str, kind: str) -> str:
-    title = html.escape(f"gapmap sweep: {name} ({area})")
     shown = ranking.head(RANKING_SHOWN).drop(columns=["edits"])
-    return f"""<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><title>{title}</title><style>{STYLE}</style></head>
-<body><h1>{title}</h1>
-<p>{len(result.scenarios):,} scenarios ({html.escape(result.method)} method), ranked by the change in children
-beyond the distance threshold for {html.escape(KIND_LABELS[kind].lower())}, summed over the LAs (most negative =
-most children brought within reach). Tables: <a href="ranking.csv">ranking.csv</a> (every scenario),
-<a href="sweep.csv">sweep.csv</a> (every scenario, LA and kind).</p>
-<p class="note">Distances are straight lines unless the study's settings name another cost: counts of children
-beyond a distance are lower bounds.</p>
-{table_html(shown, signed=("children_beyond_change",))}
-</body></html>
-"""
+    return render_page(
+        "sweep.html", title=f"gapmap sweep: {name} ({area})", scenarios=len(result.scenarios), method=result.method,
+        provision=KIND_LABELS[kind].lower(), ranking=scenario_table(shown, signed=("children_beyond_change",)),
+    )
 
 
 def write_sweep(result: SweepResult, *, out: Path, slug: str, area: str, name: str, kind: str) -> Path:

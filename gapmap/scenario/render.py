@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import html
-from importlib.metadata import version
 from typing import TYPE_CHECKING
 
 import folium
@@ -13,7 +12,8 @@ from gapmap.model import KIND_LABELS
 from gapmap.render.assets import inline_assets
 from gapmap.render.geometry import web_geometries
 from gapmap.render.maps import tile_layer
-from gapmap.scenario.html import STYLE, table_html
+from gapmap.render.pages import Table, environment, render_page
+from gapmap.scenario.html import scenario_table
 from gapmap.scenario.metrics import ENGINE_METRICS, METRIC_LABELS
 from gapmap.settings import METRES_PER_MILE
 
@@ -184,13 +184,9 @@ def _totals_table(comparison: Comparison) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def _warnings(comparison: Comparison) -> str:
+def _lost(comparison: Comparison) -> list[dict[str, str]]:
     lost = comparison.by_la[comparison.by_la["loses_provision"]]
-    items = "".join(
-        f"<li><b>{html.escape(r.la_name)}</b> would have no {html.escape(KIND_LABELS[r.kind].lower())} site.</li>"
-        for r in lost.itertuples(index=False)
-    )
-    return f'<div class="warn"><ul>{items}</ul></div>' if items else ""
+    return [{"la_name": r.la_name, "provision": KIND_LABELS[r.kind].lower()} for r in lost.itertuples(index=False)]
 
 
 def headline_table(comparison: Comparison) -> str:
@@ -206,11 +202,14 @@ def headline_table(comparison: Comparison) -> str:
     str
         An HTML fragment.
     """
-    title = html.escape(f"{comparison.scenario.name} vs {comparison.baseline.name}")
-    return f"<b>{title}</b>" + table_html(_totals_table(comparison), signed=_SIGNED_TOTALS) + _warnings(comparison)
+    macros = environment().get_template("_scenario.html").module
+    return str(macros.headline(  # type: ignore[attr-defined]
+        f"{comparison.scenario.name} vs {comparison.baseline.name}",
+        scenario_table(_totals_table(comparison), signed=_SIGNED_TOTALS), _lost(comparison),
+    ))
 
 
-def _la_table(comparison: Comparison, kind: str) -> str:
+def _la_table(comparison: Comparison, kind: str) -> Table:
     rows = comparison.by_la[comparison.by_la["kind"] == kind].sort_values("la_name")
     table = pd.DataFrame({"Local authority": rows["la_name"], "Children 0-15": rows["children_scenario"]})
     signed, digits = [], {}
@@ -223,7 +222,7 @@ def _la_table(comparison: Comparison, kind: str) -> str:
             table[column] = rows[f"{figure}_{side}"].to_numpy()
             digits[column] = places
         signed.append(f"{heading}, change")
-    return table_html(table, signed=tuple(signed), digits=digits)
+    return scenario_table(table, signed=tuple(signed), digits=digits)
 
 
 def summary_page(comparison: Comparison, *, map_file: str | None = "map.html") -> str:
@@ -243,48 +242,25 @@ def summary_page(comparison: Comparison, *, map_file: str | None = "map.html") -
     """
     scenario, baseline = comparison.scenario, comparison.baseline
     settings = scenario.settings
-    title = html.escape(f"gapmap scenario: {scenario.name} ({scenario.inputs.name})")
-    links = (f'<a href="{html.escape(map_file)}">Open the change map</a> &middot; ' if map_file else "") + (
-        '<a href="changes.gpkg">GeoPackage (layers lsoa_changes, la_changes, sites_changed, provision)</a>'
-    )
-    edits = "".join(f"<li>{html.escape(e.describe())}</li>" for e in scenario.edits) or "<li>(no edits)</li>"
-    thresholds = "".join(
-        f"<li>{html.escape(KIND_LABELS[k])}: {settings.threshold(k) / METRES_PER_MILE:.3g} miles"
+    thresholds = [
+        f"{KIND_LABELS[k]}: {settings.threshold(k) / METRES_PER_MILE:.3g} miles"
         + (f" (baseline {baseline.settings.threshold(k) / METRES_PER_MILE:.3g})"
            if settings.threshold(k) != baseline.settings.threshold(k) else "")
-        + "</li>"
         for k in settings.kinds
-    )
-    per_kind = "".join(
-        f"<h3>{html.escape(KIND_LABELS[k])}</h3>{_la_table(comparison, k)}" for k in settings.kinds
-    )
+    ]
     sites = comparison.sites.drop(columns="geometry")
-    sites_html = table_html(sites) if len(sites) else "<p>No site added, closed or changed.</p>"
-    figures = "".join(
-        f"<li><b>{html.escape(_FIGURE_HEADINGS.get(m, m))}</b>: {html.escape(text)}</li>"
-        for m, text in METRIC_LABELS.items()
-        if m not in ENGINE_METRICS or f"{m}_change" in comparison.by_la.columns
+    return render_page(
+        "scenario.html",
+        title=f"gapmap scenario: {scenario.name} ({scenario.inputs.name})",
+        map_file=map_file,
+        scenario_name=scenario.name,
+        edits=[e.describe() for e in scenario.edits],
+        lost=_lost(comparison),
+        totals=scenario_table(_totals_table(comparison), signed=_SIGNED_TOTALS),
+        per_kind=[{"heading": KIND_LABELS[k], "table": _la_table(comparison, k)} for k in settings.kinds],
+        sites=scenario_table(sites) if len(sites) else None,
+        thresholds=thresholds,
+        figures=[(_FIGURE_HEADINGS.get(m, m), text) for m, text in METRIC_LABELS.items()
+                 if m not in ENGINE_METRICS or f"{m}_change" in comparison.by_la.columns],
+        notes=list(comparison.notes),
     )
-    notes = "".join(f"<li>{html.escape(n)}</li>" for n in comparison.notes)
-    return f"""<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><title>{title}</title>
-<meta name="viewport" content="width=device-width, initial-scale=1"><style>{STYLE}</style></head>
-<body>
-<h1>{title}</h1>
-<p>{links} &middot; <a href="tables/la_changes.csv">la_changes.csv</a> &middot;
-<a href="tables/lsoa_changes.csv">lsoa_changes.csv</a></p>
-<p>{html.escape(scenario.name)} compared with the baseline.</p>
-<h2>Edits</h2><ol>{edits}</ol>
-{_warnings(comparison)}
-<h2>Children beyond the distance threshold, all LAs</h2>
-{table_html(_totals_table(comparison), signed=_SIGNED_TOTALS)}
-<h2>By local authority</h2>
-<p>Children are counted in the LA where they live; sites and places in the LA where they stand.</p>
-{per_kind}
-<h2>Sites changed</h2>{sites_html}
-<h2>Thresholds (straight line)</h2><ul>{thresholds}</ul>
-<h2>Figures</h2><ul>{figures}</ul>
-<h2>Method notes</h2><ul class="note">{notes}</ul>
-<p><small>Made with gapmap {html.escape(version("gapmap"))}.</small></p>
-</body></html>
-"""
