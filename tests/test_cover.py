@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import itertools
+import subprocess
+import sys
 
 import numpy as np
 import pandas as pd
@@ -177,3 +179,26 @@ class TestBadInputIsExplained:
         demand, candidates, costs = arguments.pop("demand"), arguments.pop("candidates"), arguments.pop("costs")
         with pytest.raises(InputError, match=match):
             max_cover(demand, candidates, costs, **arguments)
+
+
+def test_exact_skips_the_solver_when_the_greedy_answer_is_proven_optimal(monkeypatch):
+    demand_xy, site_xy, weights = _instance(5)
+    costs = pairs_within(demand_xy, site_xy, 20.0)
+    reach = _dense(demand_xy, site_xy) <= 20.0
+    fixed = site_xy.index == "f0"
+    w, open_ = weights.to_numpy(), ~reach[:, fixed].any(axis=1)
+    best = max((w[open_ & reach[:, j]].sum(), -j) for j in np.flatnonzero(~fixed))  # brute force, first on ties
+    monkeypatch.setattr("gapmap.engine._milp.maximise", lambda *a, **k: pytest.fail("the solver was called"))
+    skipped = max_cover(weights, list(site_xy.index), costs, radius=20.0, p=1, fixed=["f0"])  # greedy p = 1: optimal
+    assert skipped.gap == 0.0 and skipped.method == "exact" and "no solver was needed" in skipped.message
+    assert skipped.sites == (site_xy.index[-best[1]],)
+    assert skipped.covered == pytest.approx(w[~open_].sum() + best[0])
+
+
+def test_no_solver_banner_on_standard_output():
+    code = ("import pandas as pd; from gapmap.engine import max_cover; "
+            "d = pd.Series({'a': 2.0, 'b': 1.0, 'c': 1.0}); "
+            "c = pd.DataFrame({'origin': ['a', 'b', 'c', 'c'], 'dest': ['x', 'y', 'y', 'z'], 'cost': 1.0}); "
+            "print(max_cover(d, ['x', 'y', 'z'], c, radius=1.0, p=2, method='exact').sites)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout == "('x', 'y')\n"

@@ -1,10 +1,20 @@
-"""A thin, deterministic wrapper over the HiGHS MILP solver (``highspy``) for the site-selection models."""
+"""A thin, deterministic wrapper over the HiGHS MILP solver (``highspy``) for the site-selection models.
+
+``highspy`` is imported on the first solve, not with this module, and its
+start-up banner (which HiGHS writes straight to the process's standard output
+when the first solver is made) is discarded: gapmap's standard output carries
+only what gapmap prints.
+"""
 
 from __future__ import annotations
 
+import ctypes
+import os
+import sys
 from dataclasses import dataclass
+from types import ModuleType
+from typing import Any
 
-import highspy
 import numpy as np
 from scipy import sparse
 
@@ -36,6 +46,44 @@ class MilpOutcome:
     bound: float
     optimal: bool
     status: str
+
+
+_BANNER_SHOWN = False
+
+
+def _flush_c_stdout() -> None:
+    """Flush the C library's output buffers (where available)."""
+    try:
+        ctypes.CDLL(None).fflush(None)
+    except (OSError, AttributeError, TypeError):  # e.g. Windows, where CDLL(None) is not the C library
+        pass
+
+
+def _new_solver() -> tuple[ModuleType, Any]:
+    """``(highspy, highspy.Highs())``; the first solver of the process is made with standard output muted."""
+    global _BANNER_SHOWN
+    import highspy
+
+    if _BANNER_SHOWN:
+        return highspy, highspy.Highs()
+    sys.stdout.flush()
+    _flush_c_stdout()
+    try:
+        saved = os.dup(1)
+    except OSError:  # no standard output to protect
+        return highspy, highspy.Highs()
+    try:
+        with open(os.devnull, "wb") as devnull:
+            os.dup2(devnull.fileno(), 1)
+            try:
+                highs = highspy.Highs()
+            finally:
+                _flush_c_stdout()  # the banner may still sit in the C library's buffer
+                os.dup2(saved, 1)
+    finally:
+        os.close(saved)
+    _BANNER_SHOWN = True
+    return highspy, highs
 
 
 def maximise(
@@ -75,6 +123,7 @@ def maximise(
     MilpOutcome
         The best solution, its value and the proven bound.
     """
+    highspy, highs = _new_solver()
     n_row, n_col = matrix.shape
     csc = sparse.csc_array(matrix)
     csc.sort_indices()
@@ -94,7 +143,6 @@ def maximise(
     is_mip = bool(np.any(integer))
     if is_mip:
         lp.integrality_ = [highspy.HighsVarType.kInteger if i else highspy.HighsVarType.kContinuous for i in integer]
-    highs = highspy.Highs()
     highs.setOptionValue("output_flag", False)
     highs.setOptionValue("random_seed", 0)
     highs.setOptionValue("mip_rel_gap", 0.0)

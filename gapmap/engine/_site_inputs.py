@@ -104,3 +104,18 @@ def positions(
     keep = (rows >= 0) & (cols >= 0)
     cost = pd.to_numeric(costs["cost"]).to_numpy(dtype="float64")
     return rows[keep], cols[keep], cost[keep]
+
+
+#: Relative tolerance within which a value meeting its bound is called optimal.
+OPTIMALITY_TOLERANCE = 1e-9
+
+
+def proven_optimal(value: float, bound: float) -> bool:
+    """Whether ``value`` (a gain to maximise) meets the proven upper ``bound`` within :data:`OPTIMALITY_TOLERANCE`.
+
+    Examples
+    --------
+    >>> proven_optimal(10.0, 10.0 + 1e-12), proven_optimal(9.0, 10.0)
+    (True, False)
+    """
+    return bound - value <= OPTIMALITY_TOLERANCE * bound

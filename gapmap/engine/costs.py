@@ -21,7 +21,7 @@ from typing import Protocol, runtime_checkable
 import numpy as np
 import pandas as pd
 
-from gapmap.engine.distance import nearest, pairs_within
+from gapmap.engine.distance import nearest, pairs_nearer, pairs_within
 from gapmap.errors import InputError
 
 #: A function backend: (origins, destinations, max_cost) -> long table origin, dest, cost.
@@ -86,6 +86,10 @@ class StraightLine:
             table["cost"] = table["cost"].to_numpy() * self.circuity
             table = table[table["cost"].to_numpy() <= max_cost].reset_index(drop=True)
         return table
+
+    def costs_below(self, origins: pd.DataFrame, destinations: pd.DataFrame, limits: np.ndarray) -> pd.DataFrame:
+        """Pairs whose cost is below the origin's own limit (one per origin, metres), one radius query per origin."""
+        return pairs_nearer(origins, destinations, limits, scale=self.circuity)
 
     def nearest(self, origins: pd.DataFrame, destinations: pd.DataFrame) -> pd.DataFrame:
         """Nearest destination by straight line; ``cost`` is the scaled distance."""

@@ -32,7 +32,7 @@ import pandas as pd
 from scipy import sparse
 
 from gapmap.engine import _milp
-from gapmap.engine._site_inputs import check_costs, check_demand, check_p, check_sites, positions
+from gapmap.engine._site_inputs import check_costs, check_demand, check_p, check_sites, positions, proven_optimal
 from gapmap.errors import InputError
 
 #: Default limit, in seconds, on one exact solve (it then returns its best answer and proven gap).
@@ -168,7 +168,7 @@ def max_cover(
         order, gains = _greedy(coverage[:, chosen], w, len(chosen))[:2]
         added = float(sum(gains))
         bound_added = max(bound_added, added)
-        gap = 0.0 if bound_added - added <= 1e-9 * bound_added else (bound_added - added) / bound_added
+        gap = 0.0 if proven_optimal(added, bound_added) else (bound_added - added) / bound_added
         return CoverResult(
             sites=tuple(useful_ids[chosen[k]] for k in order),
             covered=fixed_covered + added,
@@ -204,6 +204,9 @@ def max_cover(
         bound = min(greedy_bound, lp.bound)
         return done(np.asarray(order), bound, "greedy",
                     f"Greedy choice of {p} sites; proven bound from the LP relaxation and submodularity.")
+    if proven_optimal(sum(gains), greedy_bound):
+        return done(np.asarray(order), greedy_bound, "exact",
+                    "Exact MCLP optimum: the greedy choice meets its submodularity bound, so no solver was needed.")
     outcome = _solve(coverage, w, p, integer=True, start=greedy_x, time_limit=time_limit)
     chosen = np.flatnonzero(outcome.x[: len(useful_ids)] > 0.5)
     if outcome.optimal:

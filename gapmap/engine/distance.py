@@ -101,3 +101,56 @@ def _ids(index: pd.Index, positions: np.ndarray) -> pd.Series:
     if index.is_unique:
         return pd.Series(pd.Categorical.from_codes(positions, categories=pd.Index(index, dtype=object)))
     return pd.Series(np.asarray(index, dtype=object)[positions], dtype=object)
+
+
+def pairs_nearer(
+    origins: pd.DataFrame, destinations: pd.DataFrame, limits: np.ndarray, *, scale: float = 1.0
+) -> pd.DataFrame:
+    """Origin-destination pairs cheaper than each origin's own limit, one radius query per origin.
+
+    Parameters
+    ----------
+    origins, destinations
+        Coordinates indexed by id, two columns: easting, northing (metres).
+    limits
+        One limit per origin, metres; an origin keeps the destinations whose
+        cost (straight-line distance x ``scale``) is below its limit (0 or
+        NaN keeps none).
+    scale
+        Factor >= 1 applied to each distance to give its cost (a circuity factor).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Long cost table ``origin``, ``dest`` (categorical as in
+        :func:`pairs_within`) and ``cost``, sorted by origin then
+        destination position.  Each origin lists only its own pairs, so an
+        origin far from everything does not make the others list every site.
+
+    Examples
+    --------
+    >>> o = pd.DataFrame({"x": [0.0, 10.0], "y": [0.0, 0.0]}, index=["a", "b"])
+    >>> d = pd.DataFrame({"x": [3.0, 9.0], "y": [4.0, 0.0]}, index=["s1", "s2"])
+    >>> pairs_nearer(o, d, np.array([5.5, 2.0]))
+      origin dest  cost
+    0      a   s1   5.0
+    1      b   s2   1.0
+    """
+    columns = ["origin", "dest", "cost"]
+    limits = np.asarray(limits, dtype="float64")
+    if len(origins) == 0 or len(destinations) == 0:
+        return pd.DataFrame({c: [] for c in columns})
+    origin_xy, dest_xy = _xy(origins), _xy(destinations)
+    # The k-d tree works in floating point: search a hair wider, then enforce the
+    # strict limit exactly on the costs computed here.
+    radius = np.where(np.isfinite(limits) & (limits > 0), limits / scale * (1 + 1e-9) + 1e-6, 0.0)
+    found = cKDTree(dest_xy).query_ball_point(origin_xy, radius, return_sorted=True)
+    counts = np.fromiter((len(f) for f in found), dtype=np.int64, count=len(found))
+    rows = np.repeat(np.arange(len(origin_xy)), counts)
+    cols = np.concatenate([np.asarray(f, dtype=np.int64) for f in found]) if counts.sum() else rows[:0]
+    costs = np.hypot(*(origin_xy[rows] - dest_xy[cols]).T)
+    if scale != 1.0:
+        costs = costs * scale
+    keep = costs < limits[rows]
+    rows, cols, costs = rows[keep], cols[keep], costs[keep]
+    return pd.DataFrame({"origin": _ids(origins.index, rows), "dest": _ids(destinations.index, cols), "cost": costs})

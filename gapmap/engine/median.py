@@ -35,6 +35,7 @@ relaxation bound), and by the submodularity bound of the greedy steps
 
 from __future__ import annotations
 
+import time
 from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Literal
@@ -44,9 +45,13 @@ import pandas as pd
 from scipy import sparse
 
 from gapmap.engine import _milp
-from gapmap.engine._site_inputs import check_costs, check_demand, check_p, check_sites, positions
+from gapmap.engine._site_inputs import check_costs, check_demand, check_p, check_sites, positions, proven_optimal
 from gapmap.engine.cover import DEFAULT_TIME_LIMIT_S
 from gapmap.errors import InputError
+
+#: Limit, in seconds, on the search for the greedy plan's Lagrangian bound (a
+#: shorter search gives a valid, only looser, bound).
+LAGRANGIAN_TIME_LIMIT_S = 5.0
 
 
 @dataclass(frozen=True)
@@ -176,7 +181,7 @@ def p_median(
             savings=tuple(gains),
             baseline_cost=baseline_cost,
             bound=baseline_cost - bound_saving,
-            gap=0.0 if bound_saving - saved <= 1e-9 * bound_saving else (bound_saving - saved) / bound_saving,
+            gap=0.0 if proven_optimal(saved, bound_saving) else (bound_saving - saved) / bound_saving,
             method=how,
             message=message,
         )
@@ -197,9 +202,13 @@ def p_median(
 
     order, gains, greedy_bound = pairs.greedy(p)
     if method == "greedy":
-        bound = min(greedy_bound, pairs.lagrangian_bound(p, lower=sum(gains)))
-        return done(np.asarray(order), bound, "greedy",
-                    f"Greedy choice of {p} sites; proven bound from a Lagrangian relaxation.")
+        bound, stopped = pairs.lagrangian_bound(p, lower=sum(gains), time_limit=LAGRANGIAN_TIME_LIMIT_S)
+        limit = f" (its search stopped at the {LAGRANGIAN_TIME_LIMIT_S:g} s limit)" if stopped else ""
+        return done(np.asarray(order), min(greedy_bound, bound), "greedy",
+                    f"Greedy choice of {p} sites; proven bound from a Lagrangian relaxation{limit}.")
+    if proven_optimal(sum(gains), greedy_bound):
+        return done(np.asarray(order), greedy_bound, "exact", "Exact p-median optimum: the greedy choice meets its "
+                    "submodularity bound, so no solver was needed.")
     outcome = pairs.solve(p, integer=True, start=order, time_limit=time_limit)
     chosen = np.flatnonzero(outcome.x[: len(useful_ids)] > 0.5)
     if outcome.optimal:
@@ -249,12 +258,19 @@ class _Pairs:
             np.maximum.at(best, self.rows[mine], self.saving[mine])
         return order, gains, float(bound)
 
-    def lagrangian_bound(self, p: int, *, lower: float, iterations: int = 1000) -> float:
+    def lagrangian_bound(
+        self, p: int, *, lower: float, iterations: int = 1000, time_limit: float | None = None
+    ) -> tuple[float, bool]:
         r"""Smallest :math:`L(\lambda)` found by subgradient steps from :math:`\lambda = 0`.
 
         Polyak steps towards ``lower`` (a known saving), halved after 20 steps
-        without improvement; stops once within 1e-6 of ``lower``.
+        without improvement; stops once within 1e-6 of ``lower`` (the gap is
+        closed), when the step is negligible, after ``iterations`` steps, or
+        once ``time_limit`` seconds have passed.  Returns the bound and whether
+        the time limit stopped the search (any :math:`\lambda` gives a valid
+        bound, so a stopped search is only less tight).
         """
+        deadline = None if time_limit is None else time.perf_counter() + time_limit
         by_site = np.argsort(self.cols, kind="stable")
         starts = np.searchsorted(self.cols[by_site], np.arange(self.n_sites + 1))
         lam = np.zeros(self.n_demand)
@@ -273,6 +289,8 @@ class _Pairs:
                     step, stalled = step / 2, 0
             if bound - lower <= 1e-6 * max(bound, 1.0) or step < 1e-4:
                 break
+            if deadline is not None and time.perf_counter() > deadline:
+                return bound, True
             pairs = np.concatenate([by_site[starts[j] : starts[j + 1]] for j in top]) if len(top) else by_site[:0]
             pairs = pairs[excess[pairs] > 0]
             gradient = 1.0 - np.bincount(self.rows[pairs], minlength=self.n_demand)
@@ -280,7 +298,7 @@ class _Pairs:
             if norm == 0:
                 break
             lam = np.maximum(lam - step * (value - lower) / norm * gradient, 0.0)
-        return bound
+        return bound, False
 
     def solve(
         self, p: int, *, integer: bool, start: list[int] | None = None, time_limit: float | None = None

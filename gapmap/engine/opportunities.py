@@ -36,7 +36,7 @@ from gapmap.engine._kind_data import (
 )
 from gapmap.engine.analysis import Results
 from gapmap.engine.candidates import CANDIDATE_SETS, DEFAULT_GRID_M, grid_candidates, school_candidates
-from gapmap.engine.costs import CostBackend
+from gapmap.engine.costs import CostBackend, StraightLine
 from gapmap.engine.cover import DEFAULT_TIME_LIMIT_S, max_cover
 from gapmap.engine.median import p_median
 from gapmap.engine.pairs import cost_backend
@@ -236,9 +236,13 @@ def _pairs_nearer(backend: CostBackend, points: pd.DataFrame, sites: pd.DataFram
                   *, batches: int = 8) -> pd.DataFrame:
     """Pairs with cost below the origin's ``baseline``: the only ones a new site can improve.
 
-    Origins are queried in batches of similar baseline, each up to its largest,
-    so that the few far-flung LSOAs do not make every LSOA list every site.
+    Straight lines: one radius query per origin, up to its own baseline.  Other
+    backends: origins are queried in batches of similar baseline, each up to
+    its largest, so that the few far-flung LSOAs do not make every LSOA list
+    every site.
     """
+    if isinstance(backend, StraightLine):
+        return backend.costs_below(points, sites, baseline)
     order = np.argsort(baseline, kind="stable")
     tables = []
     for chunk in np.array_split(order, min(batches, len(order))):
