@@ -47,8 +47,8 @@ def browser():
 class Page:
     """A page with the network blocked that records console errors, dialogs and outside requests."""
 
-    def __init__(self, browser) -> None:
-        self.context = browser.new_context(viewport={"width": 1400, "height": 950})
+    def __init__(self, browser, *, width: int = 1400, height: int = 950) -> None:
+        self.context = browser.new_context(viewport={"width": width, "height": height})
         self.outside: list[str] = []
         self.errors: list[str] = []
         self.dialogs: list[str] = []
@@ -98,6 +98,28 @@ class Page:
         }""", fill)
         assert x is not None, "every marker is covered"
         self.page.mouse.click(x, y)
+
+    def click_an_area(self) -> None:
+        """Click, with the mouse, inside an LSOA where no marker, label or panel covers the map."""
+        x, y = self.page.evaluate("""() => {
+            const map = window.gapmap.maps[0];
+            const layer = map._gapmap.choropleths.find(l => map.hasLayer(l));
+            for (const path of layer.content().getLayers()) {
+                const p = map.latLngToContainerPoint(path.getBounds().getCenter());
+                const box = map.getContainer().getBoundingClientRect();
+                const x = box.left + p.x, y = box.top + p.y;
+                if (document.elementFromPoint(x, y)?.tagName === 'CANVAS') { return [x, y]; }
+            }
+            return [null, null];
+        }""")
+        assert x is not None, "no LSOA is clear of markers and panels"
+        self.page.mouse.click(x, y)
+
+    def boxes(self, *selectors: str) -> dict[str, tuple[float, float, float, float]]:
+        """Bounding boxes (left, top, right, bottom) of the first element matching each selector."""
+        return {s: tuple(self.page.evaluate(
+            "(s) => { const r = document.querySelector(s).getBoundingClientRect(); "
+            "return [r.left, r.top, r.right, r.bottom]; }", s)) for s in selectors}
 
     def toggle(self, layer_name: str) -> None:
         self.page.locator(".leaflet-control-layers label", has_text=layer_name).locator("input").click()
@@ -206,3 +228,50 @@ def test_summary_page_links_and_images_work_offline(page, ne_build):
     assert broken == [] and page.errors == [] and page.outside == []
     ARTIFACTS.mkdir(exist_ok=True)
     page.page.screenshot(path=str(ARTIFACTS / "index.png"), full_page=True)
+
+
+def _overlap(a, b) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
+#: The map's panels that must never cover each other.
+PANELS = (".gapmap-legend", ".leaflet-control-layers", ".gapmap-search", ".gapmap-title")
+
+
+@pytest.mark.parametrize(("width", "height"), [(1366, 768), (390, 844)])
+def test_panels_stay_clear_of_each_other_and_every_la_is_named(browser, ne_build, ne_inputs, width, height):
+    opened = Page(browser, width=width, height=height)
+    opened.open_map(ne_build / "map.html")
+    page = opened.page
+    page.wait_for_timeout(300)
+    boxes = opened.boxes(*PANELS)
+    for i, a in enumerate(PANELS):
+        for b in PANELS[i + 1:]:
+            assert not _overlap(boxes[a], boxes[b]), f"{a} overlaps {b} at {width}x{height}: {boxes}"
+        assert 0 <= boxes[a][0] and boxes[a][2] <= width and 0 <= boxes[a][1] and boxes[a][3] <= height, a
+    labels = page.evaluate("""() => [...document.querySelectorAll('.gapmap-label-la')]
+        .filter(e => e.parentNode.style.visibility !== 'hidden')
+        .map(e => { const r = e.getBoundingClientRect(); return [e.textContent, r.left, r.top, r.right, r.bottom]; })""")
+    shown = {name for name, *box in labels if 0 <= box[0] and box[2] <= width and 0 <= box[1] and box[3] <= height}
+    assert shown == set(ne_inputs.las["la_name"]), "every LA is named on the map, inside the window"
+    if width < 640:
+        assert "leaflet-control-layers-expanded" not in page.locator(".leaflet-control-layers").get_attribute("class")
+        page.locator(".leaflet-control-layers-toggle").click()
+        page.wait_for_timeout(150)
+        boxes = opened.boxes(*PANELS)
+        assert not _overlap(boxes[".leaflet-control-layers"], boxes[".gapmap-legend"]), "opened, still clear"
+        page.locator(".gapmap-fold").click()
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"map-overview-{width}x{height}.png"))
+    assert opened.errors == [] and opened.outside == []
+    opened.close()
+
+
+def test_a_click_or_tap_on_an_area_opens_its_popup(page, ne_build):
+    page.open_map(ne_build / "map.html")
+    page.click_an_area()
+    popup = page.page.locator(".leaflet-popup-content")
+    popup.wait_for(timeout=5_000)
+    text = popup.inner_text()
+    assert "Children aged 0-15" in text and "Local authority" in text
+    assert page.errors == [] and page.outside == []

@@ -21,7 +21,8 @@ from gapmap.render.images import map_png
 from gapmap.render.layers import script_json
 from gapmap.render.maps import distance_band_counts, tile_layer
 from gapmap.render.metrics import distance_metric, kind_metrics, nice_breaks
-from gapmap.render.popups import provision_values
+from gapmap.render.labels import la_labels
+from gapmap.render.popups import metric_texts, provision_values
 from gapmap.settings import METRES_PER_MILE
 
 EVIL = "<script>alert(1)</script>"
@@ -211,3 +212,18 @@ def test_png_has_the_report_size(ne_results, tmp_path):
     map_png(ne_results, path, kind="ap", title="AP")
     with Image.open(path) as image:
         assert image.size == (1100, 880)
+
+
+def test_every_la_is_labelled_at_a_point_inside_it(ne_results, ne_base, overview_html):
+    labels = la_labels(ne_base)
+    assert set(labels["t"]) == set(ne_results.inputs.las["la_name"])
+    assert labels["t"].iloc[0] == "Northumberland", "largest first: it wins a collision"
+    las = ne_base.las.set_index("la_name").geometry
+    assert all(las[name].contains(point) for name, point in zip(labels["t"], labels.geometry))
+    assert "Place names" in overview_html and "gapmap.labels(" in overview_html
+
+
+def test_counts_in_popups_are_whole_numbers(ne_results):
+    lsoa = ne_results.lsoa.assign(special_shortfall=np.linspace(0, 50.4, len(ne_results.lsoa)))
+    shortfall = next(m for m in kind_metrics(lsoa, "special", ne_results.settings) if m.unit == "places")
+    assert metric_texts(lsoa, shortfall)[-1] == "50 places"

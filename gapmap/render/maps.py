@@ -20,6 +20,7 @@ from gapmap.engine.analysis import Results
 from gapmap.errors import InputError
 from gapmap.render.assets import inline_assets
 from gapmap.render.features import WebBase, cluster_areas, flow_lines, opportunity_points, web_base
+from gapmap.render.labels import la_labels
 from gapmap.render.layers import DataLayer, JsonData, MapControls, RawHtml, feature_collection
 from gapmap.render.metrics import NO_DATA_COLOUR, Metric, deprivation_metric, distance_metric, kind_metrics, kind_noun
 from gapmap.render.popups import NEED_LABELS, metric_texts, provision_fields, text
@@ -231,6 +232,21 @@ def _optional_layers(fmap: folium.Map, results: Results, base: WebBase, kind: st
                 symbol=OPPORTUNITY_SYMBOL, show=True, cluster=False, z_index=2000)
 
 
+def add_place_names(fmap: folium.Map, base: WebBase) -> None:
+    """Add the "Place names" layer (LA names as text, shown when the map opens) to a gapmap map.
+
+    Parameters
+    ----------
+    fmap
+        A map whose page loads gapmap's map code (see :func:`~gapmap.render.assets.inline_assets`).
+    base
+        Shared map geometries.
+    """
+    labels = la_labels(base)
+    data = JsonData(feature_collection(labels, _records(labels, ("t", "s")))).add_to(fmap)
+    DataLayer("labels", data, {}, name="Place names", show=True).add_to(fmap)
+
+
 def study_map(
     results: Results,
     *,
@@ -293,6 +309,7 @@ def study_map(
              style={"color": "#222222", "weight": 1.8, "dashArray": "5 3", "fill": False})
     _optional_layers(fmap, results, base, kind)
     _provision_layers(fmap, results, base, kind)
+    add_place_names(fmap, base)
     folium.LayerControl(collapsed=False, position="topright").add_to(fmap)
     threshold_note = "" if kind is None else (
         f"Threshold: {results.settings.threshold(kind) / METRES_PER_MILE:g} miles, straight line.")

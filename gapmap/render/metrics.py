@@ -231,7 +231,7 @@ def kind_metrics(lsoa: pd.DataFrame, kind: str, settings: Settings) -> list[Metr
                 scale=1.0,
                 breaks=breaks,
                 colours=_palette(len(breaks), reverse=not worse_high),
-                decimals=2 if suffix in _RATIOS else 1 if np.nanmax(values) < 100 else 0,
+                decimals=2 if suffix in _RATIOS else 0,  # whole children and places
                 no_data="no provision within the catchment" if suffix in _RATIOS else "no value",
             )
         )

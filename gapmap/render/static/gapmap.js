@@ -73,6 +73,10 @@
         onEachFeature: function (feature, path) {
           path.bindTooltip(function () { return card(feature.properties, options.fields); },
             { sticky: true, className: "gapmap-tooltip" });
+          /* A click or tap opens the same card as a popup: touch screens have no hover. */
+          path.bindPopup(function () { return card(feature.properties, options.fields); },
+            { maxWidth: 360, autoPanPadding: [40, 40] });
+          path.on("popupopen", function () { path.closeTooltip(); });
           path.on("mouseover", function () { path.setStyle({ color: "#000000", weight: 2 }); });
           path.on("mouseout", function () { areas.resetStyle(path); });
         }
@@ -138,6 +142,73 @@
         s.search.push({ label: feature.properties.label, points: layer, index: index });
       }
     });
+    return layer;
+  };
+
+  /* Place names drawn as text (readable with no base map), non-interactive, above the areas and markers.
+     A label that would overlap one listed before it (a larger place) moves to one of a few nearby positions,
+     and hides only when none is free. */
+  var LABEL_SHIFTS = [[0, 0], [0, -1], [0, 1], [-1, 0], [1, 0], [-1, -1], [1, -1], [-1, 1], [1, 1],
+    [0, -2], [0, 2], [-2, 0], [2, 0], [-2, -1], [-2, 1], [2, -1], [2, 1], [-1, -2], [1, -2], [-1, 2], [1, 2]];
+
+  gapmap.labels = function (map, data) {
+    if (!map.getPane("gapmapLabels")) {
+      map.createPane("gapmapLabels").style.zIndex = 640;
+      map.getPane("gapmapLabels").style.pointerEvents = "none";
+    }
+    var markers = data.features.map(function (feature) {
+      var xy = feature.geometry.coordinates;
+      var div = document.createElement("div");
+      div.className = "gapmap-label gapmap-label-" + (feature.properties.s || "place");
+      div.textContent = feature.properties.t;
+      return L.marker([xy[1], xy[0]], {
+        icon: L.divIcon({ html: div.outerHTML, className: "gapmap-label-icon", iconSize: null }),
+        interactive: false, keyboard: false, pane: "gapmapLabels"
+      });
+    });
+    var layer = L.featureGroup(markers);
+    function overlaps(box, others) {
+      return others.some(function (o) {
+        return box.left < o.right && o.left < box.right && box.top < o.bottom && o.top < box.bottom;
+      });
+    }
+    function inside(box, frame) {
+      return box.left >= frame.left && box.right <= frame.right && box.top >= frame.top && box.bottom <= frame.bottom;
+    }
+    function declutter() {
+      if (!map.hasLayer(layer)) { return; }
+      var frame = map.getContainer().getBoundingClientRect();
+      /* The panels count as taken: a label moves out from under them. */
+      var kept = [].map.call(map.getContainer().querySelectorAll(".leaflet-control"), function (control) {
+        return control.getBoundingClientRect();
+      });
+      markers.forEach(function (marker) {
+        var element = marker.getElement();
+        if (!element) { return; }
+        var label = element.firstChild;
+        element.style.visibility = "";
+        label.style.marginLeft = label.style.marginTop = "0px";
+        var box = label.getBoundingClientRect();
+        var x = (box.left + box.right) / 2, y = (box.top + box.bottom) / 2;
+        var onMap = inside({ left: x, right: x, top: y, bottom: y }, frame);
+        var free = null;
+        LABEL_SHIFTS.some(function (shift) {
+          var dx = shift[0] * (box.width / 2 + 4), dy = shift[1] * (box.height / 2 + 3);
+          var moved = { left: box.left + dx, right: box.right + dx, top: box.top + dy, bottom: box.bottom + dy };
+          if (!overlaps(moved, kept) && (inside(moved, frame) || !onMap)) { free = [dx, dy, moved]; }
+          return free !== null;
+        });
+        if (free === null) {
+          element.style.visibility = "hidden";
+          return;
+        }
+        label.style.marginLeft = free[0] + "px";
+        label.style.marginTop = free[1] + "px";
+        kept.push(free[2]);
+      });
+    }
+    map.on("zoomend moveend resize", declutter);
+    layer.on("add", function () { window.requestAnimationFrame(declutter); });
     return layer;
   };
 
@@ -291,15 +362,29 @@
     });
   }
 
+  /* The legend folds to its title (a details element) so that it can give way to the map. */
   function legendBox(map) {
     var s = state(map);
+    var details, summary, body;
     var legend = control(map, "bottomright", function () {
-      return L.DomUtil.create("div", "gapmap-legend leaflet-control");
+      var div = L.DomUtil.create("div", "gapmap-legend leaflet-control");
+      details = L.DomUtil.create("details", "", div);
+      details.open = true;
+      summary = L.DomUtil.create("summary", "", details);
+      body = L.DomUtil.create("div", "gapmap-legend-body", details);
+      return div;
     });
     function update(layer) {
-      legend.getContainer().innerHTML = (layer && layer.gapmapLegend) || "";
-      legend.getContainer().style.display = layer && layer.gapmapLegend ? "" : "none";
+      var content = (layer && layer.gapmapLegend) || "";
+      body.innerHTML = content;
+      summary.innerHTML = "";
+      var heading = body.querySelector("h2");
+      if (heading) { summary.appendChild(heading); }
+      legend.getContainer().style.display = content ? "" : "none";
+      fit(map);
     }
+    s.legend = details;
+    L.DomEvent.on(details, "toggle", function () { fit(map); });
     map.on("baselayerchange", function (event) { update(event.layer); });
     /* Keep the drawing order whatever the user toggles: areas, then boundaries, clusters and flows. */
     map.on("baselayerchange overlayadd", function () {
@@ -308,12 +393,61 @@
     update(s.choropleths.filter(function (layer) { return map.hasLayer(layer); })[0]);
   }
 
+  /* Maps narrower than this open with the layer list and the legend folded. */
+  var NARROW = 640;
+
+  /* The layer list folds to its button; a close button in the list folds it again. */
+  function foldableLayers(map) {
+    var container = map.getContainer().querySelector(".leaflet-control-layers");
+    if (!container) { return; }
+    var list = container.querySelector(".leaflet-control-layers-list");
+    var close = L.DomUtil.create("button", "gapmap-fold", null);
+    close.type = "button";
+    close.textContent = "Hide layers";
+    close.setAttribute("aria-label", "Hide the list of layers");
+    list.insertBefore(close, list.firstChild);
+    var toggle = container.querySelector(".leaflet-control-layers-toggle");
+    toggle.setAttribute("aria-label", "Show the list of layers");
+    toggle.title = "Layers";
+    function setOpen(open) {
+      (open ? L.DomUtil.addClass : L.DomUtil.removeClass)(container, "leaflet-control-layers-expanded");
+      fit(map);
+    }
+    L.DomEvent.on(close, "click", function (event) { L.DomEvent.stop(event); setOpen(false); });
+    L.DomEvent.on(toggle, "click", function (event) { L.DomEvent.stop(event); setOpen(true); });
+    state(map).layers = container;
+  }
+
+  /* Keep the layer list clear of the legend below it: the list scrolls in the height left over, and the legend
+     folds when there is too little. */
+  function fit(map) {
+    var s = state(map);
+    var layers = s.layers;
+    var legend = s.legend && s.legend.parentNode;
+    if (!layers || !legend) { return; }
+    var height = map.getSize().y;
+    var legendHeight = legend.offsetParent ? legend.getBoundingClientRect().height : 0;
+    var room = height - legendHeight - 48;
+    if (room < 140 && s.legend.open && L.DomUtil.hasClass(layers, "leaflet-control-layers-expanded")) {
+      s.legend.open = false;
+      return;  /* the toggle event fits again */
+    }
+    layers.style.maxHeight = Math.max(room, 44) + "px";
+  }
+
   /* Add the controls, then mark the map ready once it has been drawn. */
   gapmap.controls = function (map, options) {
     searchBox(map);
     fullScreenButton(map);
     titleBox(map, options);
+    foldableLayers(map);
     legendBox(map);
+    if (map.getSize().x < NARROW) {
+      L.DomUtil.removeClass(state(map).layers, "leaflet-control-layers-expanded");
+      state(map).legend.open = false;
+    }
+    fit(map);
+    map.on("resize", function () { fit(map); });
     window.requestAnimationFrame(function () {
       window.requestAnimationFrame(function () {
         window.gapmapReadyMs = window.performance.now();
