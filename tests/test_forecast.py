@@ -260,3 +260,18 @@ def test_scenario_file_year_runs_scenario_and_baseline_at_that_year(tmp_path, ne
     bad.write_text("name: bad\nkinds: [special]\nyear: soon\n", encoding="utf-8")
     with pytest.raises(InputError, match=r"bad.yaml line 3: `year` must be a calendar year"):
         read_scenario_file(bad)
+
+
+def test_summary_page_shows_a_forecast_chart_and_table_per_kind(ne_build):
+    page = (ne_build / "index.html").read_text(encoding="utf-8")
+    assert "Looking ahead: projected need against today's places" in page
+    section = page.split('id="forecast"')[1]
+    for kind in SPECIALIST_KINDS:
+        assert (ne_build / "images" / f"forecast-{kind}.png").stat().st_size > 10_000
+        assert f'src="images/forecast-{kind}.png"' in page
+    # County Durham's special school row: whole numbers from the forecast table
+    table = pd.read_csv(ne_build / "tables" / "forecast.csv")
+    end = table[(table["la_name"] == "County Durham") & (table["kind"] == "special") & (table["year"] == 2030)].iloc[0]
+    row = section.split("County Durham</td>")[1].split("</tr>")[0]
+    assert f"{round(end['need']):,} ({round(end['lower']):,} to {round(end['upper']):,})" in row
+    assert f">{round(end['places_needed']):,}<" in row and "already (2025)" in row

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from gapmap.engine.analysis import Results
 from gapmap.render.features import web_base
+from gapmap.render.forecast import forecast_context, write_forecast_charts
 from gapmap.render.images import map_png, png_base
 from gapmap.render.maps import MapPage, map_pages, study_map
 from gapmap.render.report import summary_page
@@ -49,5 +50,7 @@ def write_report(results: Results, folder: Path, *, tiles: str | None = "OpenStr
         Base map of the interactive maps, or ``None``.
     """
     pages = write_maps(results, folder, tiles=tiles)
+    forecast = forecast_context(results, write_forecast_charts(results, folder))
     tables = sorted(path.name for path in (folder / "tables").glob("*.csv"))
-    (folder / "index.html").write_text(summary_page(results, maps=pages, tables=tables), encoding="utf-8")
+    page = summary_page(results, maps=pages, tables=tables, forecast=forecast)
+    (folder / "index.html").write_text(page, encoding="utf-8")

@@ -146,7 +146,8 @@ def _opportunities(results: Results) -> dict[str, Any] | None:
     return {"shown": len(frame), "total": len(table), "table": frame_table(frame)}
 
 
-def summary_context(results: Results, *, maps: Sequence[MapPage] = (), tables: Sequence[str] = ()) -> dict[str, Any]:
+def summary_context(results: Results, *, maps: Sequence[MapPage] = (), tables: Sequence[str] = (),
+                    forecast: dict[str, Any] | None = None) -> dict[str, Any]:
     """What the summary page says, for ``templates/summary.html``.
 
     Parameters
@@ -157,6 +158,8 @@ def summary_context(results: Results, *, maps: Sequence[MapPage] = (), tables: S
         The interactive maps written beside the page (linked with their PNG).
     tables
         File names of the CSV tables in ``tables/``.
+    forecast
+        The forecast block (:func:`gapmap.render.forecast.forecast_context`), or ``None``.
 
     Returns
     -------
@@ -171,6 +174,7 @@ def summary_context(results: Results, *, maps: Sequence[MapPage] = (), tables: S
         "cards": _cards(results),
         "beyond": frame_table(beyond, footer=["All LAs", *beyond.drop(columns="Local authority").sum().tolist()]),
         "places": _places_parts(results),
+        "forecast": forecast,
         "opportunities": _opportunities(results),
         "flows": _flow_parts(results),
         "top_flows": TOP_FLOWS,
@@ -183,7 +187,8 @@ def summary_context(results: Results, *, maps: Sequence[MapPage] = (), tables: S
     }
 
 
-def summary_page(results: Results, *, maps: Sequence[MapPage] = (), tables: Sequence[str] = ()) -> str:
+def summary_page(results: Results, *, maps: Sequence[MapPage] = (), tables: Sequence[str] = (),
+                 forecast: dict[str, Any] | None = None) -> str:
     """Render the study area's summary page as a self-contained HTML string.
 
     Parameters
@@ -194,10 +199,12 @@ def summary_page(results: Results, *, maps: Sequence[MapPage] = (), tables: Sequ
         The interactive maps written beside the page (linked with their PNG).
     tables
         File names of the CSV tables in ``tables/``.
+    forecast
+        The forecast block (:func:`gapmap.render.forecast.forecast_context`), or ``None``.
 
     Returns
     -------
     str
         The HTML document.
     """
-    return render_page("summary.html", **summary_context(results, maps=maps, tables=tables))
+    return render_page("summary.html", **summary_context(results, maps=maps, tables=tables, forecast=forecast))
