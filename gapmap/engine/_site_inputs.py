@@ -119,3 +119,20 @@ def proven_optimal(value: float, bound: float) -> bool:
     (True, False)
     """
     return bound - value <= OPTIMALITY_TOLERANCE * bound
+
+
+def could_beat(solo_gains: np.ndarray, p: int, value: float) -> np.ndarray:
+    """Positions of the sites that could be part of a choice of ``p`` sites worth more than ``value``.
+
+    Gains are submodular, so a choice holding site :math:`j` is worth at most
+    :math:`g_j` (its gain alone) plus the ``p - 1`` largest solo gains.
+    Sites where that falls short of ``value`` (the greedy answer) can be left
+    out of the exact model without losing an optimum.
+
+    Examples
+    --------
+    >>> could_beat(np.array([5.0, 4.0, 1.0, 0.5]), 2, 8.0).tolist()
+    [0, 1]
+    """
+    others = float(np.sort(solo_gains)[::-1][: max(p - 1, 0)].sum())  # the p - 1 largest, j's own possibly among them
+    return np.flatnonzero(solo_gains + others >= value * (1 - OPTIMALITY_TOLERANCE))

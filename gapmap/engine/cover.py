@@ -32,7 +32,9 @@ import pandas as pd
 from scipy import sparse
 
 from gapmap.engine import _milp
-from gapmap.engine._site_inputs import check_costs, check_demand, check_p, check_sites, positions, proven_optimal
+from gapmap.engine._site_inputs import (
+    check_costs, check_demand, check_p, check_sites, could_beat, positions, proven_optimal,
+)
 from gapmap.errors import InputError
 
 #: Default limit, in seconds, on one exact solve (it then returns its best answer and proven gap).
@@ -207,13 +209,23 @@ def max_cover(
     if proven_optimal(sum(gains), greedy_bound):
         return done(np.asarray(order), greedy_bound, "exact",
                     "Exact MCLP optimum: the greedy choice meets its submodularity bound, so no solver was needed.")
-    outcome = _solve(coverage, w, p, integer=True, start=greedy_x, time_limit=time_limit)
-    chosen = np.flatnonzero(outcome.x[: len(useful_ids)] > 0.5)
+    keep = could_beat(np.asarray(coverage.T @ w), p, sum(gains))
+    kept = f"{len(keep)} of the {len(useful_ids)} candidates could improve on the greedy choice"
+    if len(keep) <= p:
+        return done(keep, 0.0, "exact", f"Exact MCLP optimum: only {kept}, and all of them are chosen.")
+    model = coverage[:, keep]
+    rows = np.flatnonzero(np.diff(sparse.csr_array(model).indptr) > 0)
+    relaxed = _solve(model[rows], w[rows], p, integer=False)
+    if proven_optimal(sum(gains), relaxed.bound):
+        return done(np.asarray(order), relaxed.bound, "exact", "Exact MCLP optimum: the greedy choice meets the LP "
+                    f"relaxation's bound ({kept}), so no branch and bound was needed.")
+    outcome = _solve(model[rows], w[rows], p, integer=True, start=greedy_x[keep], time_limit=time_limit)
+    chosen = keep[outcome.x[: len(keep)] > 0.5]
     if outcome.optimal:
-        return done(chosen, 0.0, "exact", f"Exact MCLP optimum proven by HiGHS ({outcome.status}).")
+        return done(chosen, 0.0, "exact", f"Exact MCLP optimum proven by HiGHS ({outcome.status}; {kept}).")
     return done(chosen, min(outcome.bound, greedy_bound), "exact",
-                f"HiGHS stopped ({outcome.status}) before proving optimality; the best choice found is kept with "
-                "its proven gap.")
+                f"HiGHS stopped ({outcome.status}; {kept}) before proving optimality; the best choice found is kept "
+                "with its proven gap.")
 
 
 def _greedy(coverage: sparse.csc_array, w: np.ndarray, p: int) -> tuple[list[int], list[float], float]:

@@ -45,7 +45,9 @@ import pandas as pd
 from scipy import sparse
 
 from gapmap.engine import _milp
-from gapmap.engine._site_inputs import check_costs, check_demand, check_p, check_sites, positions, proven_optimal
+from gapmap.engine._site_inputs import (
+    check_costs, check_demand, check_p, check_sites, could_beat, positions, proven_optimal,
+)
 from gapmap.engine.cover import DEFAULT_TIME_LIMIT_S
 from gapmap.errors import InputError
 
@@ -201,21 +203,27 @@ def p_median(
                     "all of them are chosen, which is optimal.")
 
     order, gains, greedy_bound = pairs.greedy(p)
-    if method == "greedy":
-        bound, stopped = pairs.lagrangian_bound(p, lower=sum(gains), time_limit=LAGRANGIAN_TIME_LIMIT_S)
-        limit = f" (its search stopped at the {LAGRANGIAN_TIME_LIMIT_S:g} s limit)" if stopped else ""
+    keep = could_beat(np.bincount(pairs.cols, weights=pairs.saving, minlength=pairs.n_sites), p, sum(gains))
+    kept = f"{len(keep)} of the {len(useful_ids)} candidates could improve on the greedy choice"
+    if method == "greedy":  # the bound of the candidates that could improve on it bounds every choice
+        bound, stopped = pairs.restricted(keep).lagrangian_bound(p, lower=sum(gains),
+                                                                 time_limit=LAGRANGIAN_TIME_LIMIT_S)
+        limit = f", its search stopped at the {LAGRANGIAN_TIME_LIMIT_S:g} s limit" if stopped else ""
         return done(np.asarray(order), min(greedy_bound, bound), "greedy",
-                    f"Greedy choice of {p} sites; proven bound from a Lagrangian relaxation{limit}.")
+                    f"Greedy choice of {p} sites; proven bound from a Lagrangian relaxation ({kept}{limit}).")
     if proven_optimal(sum(gains), greedy_bound):
         return done(np.asarray(order), greedy_bound, "exact", "Exact p-median optimum: the greedy choice meets its "
                     "submodularity bound, so no solver was needed.")
-    outcome = pairs.solve(p, integer=True, start=order, time_limit=time_limit)
-    chosen = np.flatnonzero(outcome.x[: len(useful_ids)] > 0.5)
+    if len(keep) <= p:
+        return done(keep, 0.0, "exact", f"Exact p-median optimum: only {kept}, and all of them are chosen.")
+    start = [int(j) for j in np.searchsorted(keep, order)]
+    outcome = pairs.restricted(keep).solve(p, integer=True, start=start, time_limit=time_limit)
+    chosen = keep[outcome.x[: len(keep)] > 0.5]
     if outcome.optimal:
-        return done(chosen, 0.0, "exact", f"Exact p-median optimum proven by HiGHS ({outcome.status}).")
+        return done(chosen, 0.0, "exact", f"Exact p-median optimum proven by HiGHS ({outcome.status}; {kept}).")
     return done(chosen, min(outcome.bound, greedy_bound), "exact",
-                f"HiGHS stopped ({outcome.status}) before proving optimality; the best choice found is kept with "
-                "its proven gap.")
+                f"HiGHS stopped ({outcome.status}; {kept}) before proving optimality; the best choice found is kept "
+                "with its proven gap.")
 
 
 @dataclass(frozen=True)
