@@ -50,6 +50,9 @@ def write_outputs(results: Results, folder: Path, *, tiles: str | None = "OpenSt
         "opportunities": results.opportunities,
         "forecast": results.forecast,
         "forecast_ca": results.forecast_ca,
+        "collaboration": results.collaboration,
+        "collaboration_sites": results.collaboration_sites,
+        "assignment": results.assignment,
     }
     tables.update({name: frame for name, frame in optional.items() if frame is not None})
     write_layers(tables, folder / "gapmap.gpkg")

@@ -68,6 +68,12 @@ class Results:
         places (:mod:`gapmap.engine.projection`), when computed.
     forecast_ca
         The same pooled per combined authority, when computed.
+    collaboration
+        Alone or together: new sites and need reached per kind and plan, when computed.
+    collaboration_sites
+        The new sites of each alone / together plan, when computed.
+    assignment
+        Capacity-aware placement of need: one row per LSOA, kind and site, when computed.
     """
 
     inputs: StudyInputs
@@ -83,6 +89,9 @@ class Results:
     need_access: pd.DataFrame | None = None
     forecast: pd.DataFrame | None = None
     forecast_ca: pd.DataFrame | None = None
+    collaboration: pd.DataFrame | None = None
+    collaboration_sites: gpd.GeoDataFrame | None = None
+    assignment: pd.DataFrame | None = None
 
 
 def _method_notes(settings: Settings, label: str) -> list[str]:

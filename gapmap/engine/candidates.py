@@ -139,3 +139,40 @@ def os_grid_reference(easting: float, northing: float) -> str:
     second = ((19 - n100) * 5) % 25 + e100 % 5
     east, north = int(easting % 100_000) // 100, int(northing % 100_000) // 100
     return f"{_LETTERS[first]}{_LETTERS[second]} {east:03d} {north:03d}"
+
+
+def candidate_sites(
+    provision: gpd.GeoDataFrame, las: gpd.GeoDataFrame, kind: str, *, candidates: str, grid_m: float,
+    exclude: pd.Index,
+) -> tuple[pd.DataFrame, str]:
+    """The candidate set a site search for ``kind`` chooses from, and how the outputs describe it.
+
+    Parameters
+    ----------
+    provision
+        Canonical provision table (for ``candidates="schools"``).
+    las
+        LA polygons (for ``candidates="grid"``).
+    kind
+        Kind of the new provision.
+    candidates
+        ``"schools"`` (:func:`school_candidates`) or ``"grid"`` (:func:`grid_candidates`).
+    grid_m
+        Grid spacing, metres.
+    exclude
+        Site ids already open (existing provision of the kind): never candidates.
+
+    Returns
+    -------
+    table : pandas.DataFrame
+        As :func:`school_candidates` or :func:`grid_candidates` return.
+    described : str
+        E.g. ``"state-funded schools that could host it"``.
+    """
+    if candidates == "schools":
+        table = school_candidates(provision, kind)
+        described = "state-funded schools that could host it"
+    else:
+        table = grid_candidates(las, spacing_m=grid_m)
+        described = f"centres of a {grid_m / 1000:g} km grid over the study area"
+    return table[~table.index.isin(exclude)], described

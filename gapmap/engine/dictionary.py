@@ -19,6 +19,7 @@ from gapmap.engine._kind_data import ALL_NEEDS
 from gapmap.engine.analysis import Results
 from gapmap.engine.clusters import ADJACENCY_TOLERANCE_M
 from gapmap.engine.opportunities import OBJECTIVES
+from gapmap.engine import together_columns
 from gapmap.engine.pairs import cost_backend
 from gapmap.model import KIND_LABELS, KINDS
 from gapmap.settings import METRES_PER_MILE, Settings
@@ -289,6 +290,10 @@ DEFINITIONS: dict[str, dict[str, tuple[str, str]]] = {
     },
 }
 
+for _table, _extra in together_columns.EXTRA_COLUMNS.items():
+    DEFINITIONS[_table].update(_extra)
+DEFINITIONS.update(together_columns.DEFINITIONS)
+
 TABLE_TITLES = {
     "lsoa": "lsoa.csv (GeoPackage layer `lsoa`): one row per LSOA",
     "provision": "provision.csv (GeoPackage layer `provision`): one row per school, unit or resourced provision",
@@ -306,6 +311,7 @@ TABLE_TITLES = {
     "forecast_ca": "forecast_ca.csv (GeoPackage layer `forecast_ca`): the forecast pooled per combined authority, "
                    "kind and year",
     "excluded": "excluded.csv: source rows that could not be used",
+    **together_columns.TITLES,
 }
 
 

@@ -35,7 +35,7 @@ from gapmap.engine._kind_data import (
     provision_noun,
 )
 from gapmap.engine.analysis import Results
-from gapmap.engine.candidates import CANDIDATE_SETS, DEFAULT_GRID_M, grid_candidates, school_candidates
+from gapmap.engine.candidates import CANDIDATE_SETS, DEFAULT_GRID_M, candidate_sites
 from gapmap.engine.costs import CostBackend, StraightLine
 from gapmap.engine.cover import DEFAULT_TIME_LIMIT_S, max_cover
 from gapmap.engine.median import p_median
@@ -190,13 +190,9 @@ def _kind_opportunities(
     """Both plans for one kind: their rows and notes."""
     demand = kind_demand(results, kind)
     fixed = existing_sites(results, kind)
-    if options.candidates == "schools":
-        candidates = school_candidates(results.provision, kind)
-        described = "state-funded schools that could host it"
-    else:
-        candidates = grid_candidates(results.inputs.las, spacing_m=options.grid_m)
-        described = f"centres of a {options.grid_m / 1000:g} km grid over the study area"
-    candidates = candidates[~candidates.index.isin(fixed.index)]
+    candidates, described = candidate_sites(results.provision, results.inputs.las, kind,
+                                            candidates=options.candidates, grid_m=options.grid_m,
+                                            exclude=fixed.index)
     radius = results.settings.threshold(kind)
     miles = radius / METRES_PER_MILE
     backend = cost_backend(results.settings)
