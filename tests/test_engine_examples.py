@@ -9,6 +9,7 @@ import pytest
 
 MODULES = [
     "gapmap.engine.costs", "gapmap.engine.demand", "gapmap.engine.distance", "gapmap.engine.fca",
+    "gapmap.engine.fewest", "gapmap.engine.assignment", "gapmap.engine.together",
     "gapmap.engine.supply", "gapmap.engine.validate", "gapmap.engine.weights", "gapmap.settings",
 ]
 

@@ -9,7 +9,7 @@ from gapmap.engine.assignment import DEFAULT_REACH_M, assign_need
 
 
 def with_placement(results: Results, *, reach_m: float = DEFAULT_REACH_M) -> Results:
-    """Results with each specialist kind's need placed within the places (:func:`~gapmap.engine.assignment.assign_need`).
+    """Results with each specialist kind's need placed within the places (see :func:`.assignment.assign_need`).
 
     Parameters
     ----------

@@ -25,6 +25,7 @@ anywhere (:func:`~gapmap.engine.cover.max_cover`, exact).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import geopandas as gpd
@@ -131,15 +132,6 @@ def collaboration(
         with them, ``need_reached_same_sites`` with ``same_sites`` new sites (the
         joint answer) and ``travel_km``, the need-weighted one-way distance to
         the nearest open site the plan allows (alone: in the child's own LA).
-
-    Examples
-    --------
-    >>> from gapmap.sources.embedded import load_embedded
-    >>> from gapmap.engine import analyse
-    >>> found = collaboration(analyse(load_embedded("north-east")))
-    >>> row = found.table.set_index(["kind", "plan"]).loc[("special", "together")]
-    >>> bool(row["new_sites"] <= found.table.set_index(["kind", "plan"]).loc[("special", "alone"), "new_sites"])
-    True
     """
     options = options or OpportunityOptions()
     plan = plan or CollaborationOptions()
@@ -233,7 +225,7 @@ class _Kind:
         opened.update({plan: {"": self._open(self.fixed, answers[plan][0].sites)} for plan in ("together", "pooled")})
         rows = [self._row(plan, answers[plan], same_reached[plan], same, self._travel(opened[plan])) for plan in PLANS]
         sites = [self._site(plan, s) for plan in PLANS for answer in answers[plan] for s in answer.sites]
-        return rows, sites, [self._value(rows)]
+        return rows, sites, [planning_gain(rows[0], rows[1])]
 
     def _open(self, fixed: pd.DataFrame, new: tuple[object, ...]) -> pd.DataFrame:
         return pd.concat([fixed[["x", "y"]], self.candidates.loc[list(new), ["x", "y"]]])
@@ -261,7 +253,8 @@ class _Kind:
             by_la = "; ".join(f"{names[la]} {len(a.sites)}" for la, a in zip(self.codes, answers))
         else:
             counts = pd.Series([self.candidates.loc[s, "la_gss"] for s in answers[0].sites], dtype=object)
-            by_la = "; ".join(f"{names.get(la, la)} {n}" for la, n in counts.value_counts(sort=False).sort_index().items())
+            per_la = counts.value_counts(sort=False).sort_index()
+            by_la = "; ".join(f"{names.get(la, la)} {n}" for la, n in per_la.items())
         row: dict[str, object] = {
             "kind": self.kind,
             "need_type": ALL_NEEDS,
@@ -310,17 +303,6 @@ class _Kind:
                 f"(about {count_text(float(row['need_reached']))} of {count_text(float(row['need_total']))} "
                 f"children).")
 
-    def _value(self, rows: list[dict[str, object]]) -> str:
-        alone, together = rows[:2]
-        noun = provision_noun(self.kind)
-        alone_sites, together_sites = int(str(alone["new_sites"])), int(str(together["new_sites"]))
-        more = float(str(together["need_reached_same_sites"])) - float(str(alone["need_reached_same_sites"]))
-        return (f"What planning together gains, {noun}: {together_sites} new sites together instead of "
-                f"{alone_sites} alone ({alone_sites - together_sites} fewer) for the same "
-                f"{self.plan.target_share:.0%} target; with the same {together_sites} new sites, about "
-                f"{count_text(max(more, 0.0))} more children within {together['threshold_miles']:g} miles than the "
-                "LAs' best split of them.")
-
     def _site(self, plan: str, site: object) -> dict[str, object]:
         candidate = self.candidates.loc[site]
         names = la_names(self.results)
@@ -328,3 +310,37 @@ class _Kind:
                 "location_type": candidate["candidate_type"], "location_la_gss": candidate["la_gss"],
                 "location_la_name": names.get(candidate["la_gss"], candidate["la_gss"]),
                 "x": candidate["x"], "y": candidate["y"]}
+
+
+def planning_gain(alone: Mapping[str, object], together: Mapping[str, object]) -> str:
+    """"What planning together gains" for one kind, in one sentence, from its ``alone`` and ``together`` rows.
+
+    Parameters
+    ----------
+    alone, together
+        Rows of the collaboration table (columns :data:`COLLABORATION_COLUMNS`).
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> alone = {"kind": "special", "new_sites": 34, "need_reached_same_sites": 8165.5, "same_sites": 34,
+    ...          "target_share": 0.95, "threshold_miles": 3.0}
+    >>> print(planning_gain(alone, {**alone, "new_sites": 31, "need_reached_same_sites": 8264.0}))
+    ... # doctest: +NORMALIZE_WHITESPACE
+    What planning together gains, special school provision: 31 new sites instead of 34 (3 fewer) to bring 95% of
+    estimated need in every LA within 3 miles; or, with the 34 new sites the LAs would open alone, about 98 more
+    children within reach when they are placed together.
+    """
+    alone_sites, together_sites = int(str(alone["new_sites"])), int(str(together["new_sites"]))
+    more = float(str(together["need_reached_same_sites"])) - float(str(alone["need_reached_same_sites"]))
+    same = int(str(alone["same_sites"]))
+    return (f"What planning together gains, {provision_noun(str(alone['kind']))}: {together_sites} new sites "
+            f"instead of {alone_sites} ({alone_sites - together_sites} fewer) to bring "
+            f"{float(str(alone['target_share'])):.0%} of estimated need in every LA within "
+            f"{float(str(alone['threshold_miles'])):g} miles; or, with the {same} new sites the LAs would open alone, "
+            f"about {count_text(max(round(more), 0))} more {'child' if round(more) == 1 else 'children'} within "
+            "reach when they are placed together.")
+

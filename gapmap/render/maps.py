@@ -25,6 +25,7 @@ from gapmap.render.layers import DataLayer, JsonData, MapControls, RawHtml, feat
 from gapmap.render.metrics import NO_DATA_COLOUR, Metric, deprivation_metric, distance_metric, kind_metrics, kind_noun
 from gapmap.render.popups import NEED_LABELS, metric_texts, provision_fields, text
 from gapmap.render.symbols import KIND_SYMBOLS, OPPORTUNITY_SYMBOL, SPECIALIST_KINDS
+from gapmap.render.together_layer import TOGETHER_SYMBOL, together_sites
 from gapmap.settings import METRES_PER_MILE
 
 #: Kinds with more sites than this are clustered at low zoom.
@@ -226,6 +227,10 @@ def _optional_layers(fmap: folium.Map, results: Results, base: WebBase, kind: st
         if lines is not None:
             _vectors(fmap, lines, name=f"Children whose nearest {kind_noun(k)} is in another LA",
                      show=kind is not None, arrows=True, style={"color": "#E69F00", "opacity": 0.85})
+    planned = together_sites(results, kind)
+    if planned is not None:
+        _points(fmap, planned[0], planned[1], name="New sites, planning together", symbol=TOGETHER_SYMBOL,
+                show=False, cluster=False, z_index=1500)
     opportunities = opportunity_points(results, kind)
     if opportunities is not None:
         _points(fmap, opportunities[0], opportunities[1], name="Shared-service opportunities",

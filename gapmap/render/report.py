@@ -18,6 +18,7 @@ from gapmap.render.maps import MapPage, distance_band_counts
 from gapmap.render.metrics import kind_noun
 from gapmap.render.pages import frame_table, render_page
 from gapmap.render.symbols import SPECIALIST_KINDS
+from gapmap.render.together_section import together_context
 from gapmap.settings import METRES_PER_MILE
 
 #: Opportunities listed on the summary page: at most this many, of rank up to TOP_RANKS.
@@ -175,6 +176,7 @@ def summary_context(results: Results, *, maps: Sequence[MapPage] = (), tables: S
         "beyond": frame_table(beyond, footer=["All LAs", *beyond.drop(columns="Local authority").sum().tolist()]),
         "places": _places_parts(results),
         "forecast": forecast,
+        "together": together_context(results),
         "opportunities": _opportunities(results),
         "flows": _flow_parts(results),
         "top_flows": TOP_FLOWS,

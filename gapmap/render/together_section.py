@@ -1,0 +1,85 @@
+"""What the summary page's section "What planning together gains" says (``templates/_together.html`` lays it out)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+from gapmap.engine.analysis import Results
+from gapmap.engine.assignment import DEFAULT_REACH_M
+from gapmap.engine.together import planning_gain
+from gapmap.model import KIND_LABELS
+from gapmap.render.pages import frame_table
+from gapmap.settings import METRES_PER_MILE
+
+#: How the section names each plan.
+PLAN_NAMES = {
+    "alone": "Each LA alone",
+    "together": "Together, target met in every LA",
+    "pooled": "Together, one target for the whole area",
+}
+
+
+def together_context(results: Results) -> dict[str, Any] | None:
+    """Template context of the section, or ``None`` when neither comparison nor placement was computed.
+
+    Parameters
+    ----------
+    results
+        Engine results with ``collaboration`` and/or the ``{kind}_need_unmet`` columns.
+
+    Returns
+    -------
+    dict or None
+        ``target`` (e.g. ``"95%"``), ``miles``, ``plans`` (per kind: ``heading``,
+        ``table``, ``gain``), ``reach_miles`` and ``unmet`` (a table, or ``None``).
+    """
+    plans = _plans(results)
+    unmet = _unmet(results)
+    if not plans and unmet is None:
+        return None
+    frame = results.collaboration
+    first = frame.iloc[0] if frame is not None and len(frame) else None
+    return {
+        "target": f"{first['target_share']:.0%}" if first is not None else "",
+        "miles": f"{first['threshold_miles']:g}" if first is not None else "",
+        "plans": plans,
+        "reach_miles": f"{DEFAULT_REACH_M / METRES_PER_MILE:g}",
+        "unmet": unmet,
+    }
+
+
+def _plans(results: Results) -> list[dict[str, Any]]:
+    frame = results.collaboration
+    if frame is None or frame.empty:
+        return []
+    parts = []
+    for kind, rows in frame.groupby("kind", sort=False):
+        shown = pd.DataFrame({
+            "Plan": rows["plan"].map(PLAN_NAMES).fillna(rows["plan"]),
+            "New sites": rows["new_sites"].astype(int),
+            "Children within reach (estimate)": rows["need_reached"].round(0),
+            f"Within reach with {int(rows['same_sites'].iloc[0])} new sites": rows["need_reached_same_sites"].round(0),
+            "Child travel, km one way": rows["travel_km"].round(0),
+        })
+        if "transport_cost_gbp" in rows.columns:
+            shown["Indicative transport cost, £ a year"] = rows["transport_cost_gbp"]
+        by_plan = rows.set_index("plan")
+        gain = planning_gain(by_plan.loc["alone"], by_plan.loc["together"]).split(": ", 1)[-1]
+        parts.append({"heading": KIND_LABELS.get(str(kind), str(kind)), "table": frame_table(shown),
+                      "gain": gain[:1].upper() + gain[1:]})
+    return parts
+
+
+def _unmet(results: Results) -> Any:
+    columns = [c for c in results.la_summary.columns if str(c).endswith("_need_unmet")]
+    if not columns:
+        return None
+    summary = results.la_summary
+    shown = pd.DataFrame({"LA where the children live": summary["la_name"].astype(str).to_numpy()})
+    for column in columns:
+        kind = str(column)[: -len("_need_unmet")]
+        shown[f"{KIND_LABELS.get(kind, kind)}: need without a place"] = summary[column].round(0).to_numpy()
+    totals = shown.drop(columns=shown.columns[0]).sum().tolist()
+    return frame_table(shown, footer=["All LAs", *totals])
