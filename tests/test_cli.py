@@ -29,7 +29,7 @@ def test_build_writes_maps_gpkg_and_tables(tmp_path):
     assert (folder / "index.html").is_file() and (folder / "map.html").is_file()
     layers = {name for name, _ in pyogrio.list_layers(folder / "gapmap.gpkg")}
     expected = {"lsoa", "provision", "la_summary", "ca_summary", "need_access", "flows", "clusters", "opportunities",
-                "forecast", "forecast_ca"}
+                "forecast", "forecast_ca", "collaboration", "collaboration_sites", "assignment"}
     assert layers == expected
     assert {p.name for p in (folder / "tables").glob("*.csv")} == {f"{name}.csv" for name in expected | {"excluded"}}
     assert (folder / "tables" / "README.md").is_file()
