@@ -12,6 +12,7 @@ import shapely
 from scipy.sparse.csgraph import connected_components
 
 from gapmap.engine import analyse
+from gapmap.engine.cluster_split import MAX_CLUSTER_AREA_KM2, MAX_CLUSTER_NEED
 from gapmap.engine.clusters import border_clusters, lsoa_adjacency
 from gapmap.engine.flows import FLOW_COLUMNS, cross_la_flows, flow_notes
 from gapmap.settings import METRES_PER_MILE, Settings
@@ -64,12 +65,22 @@ def test_distance_saved_matches_brute_force_for_the_largest_flow(ne_inputs, ne_r
     assert (flows["child_miles_saved"].dropna() >= 0).all()
 
 
-def test_flow_lines_join_la_centroids(ne_inputs, flows):
-    centroids = dict(zip(ne_inputs.las["la_gss"], ne_inputs.las.geometry.centroid))
-    for row in flows.head(5).itertuples():
-        start, end = row.geometry.coords[0], row.geometry.coords[-1]
-        assert shapely.Point(start).distance(centroids[row.resident_la_gss]) < 1e-6
-        assert shapely.Point(end).distance(centroids[row.provider_la_gss]) < 1e-6
+def test_flow_lines_run_from_the_crossing_children_to_the_sites_they_reach(ne_inputs, ne_results, flows):
+    lsoa = ne_results.lsoa
+    centroids = ne_inputs.lsoas.set_index("lsoa_code")[["centroid_easting", "centroid_northing"]]
+    sites = ne_inputs.provision.set_index("provision_id").geometry
+    for row in flows[flows["kind"] == "special"].head(5).itertuples():
+        mask = ((lsoa["la_gss"] == row.resident_la_gss) & (lsoa["special_nearest_la"] == row.provider_la_gss)
+                & lsoa["special_cross_la"]).to_numpy(dtype=bool)
+        xy = centroids.loc[lsoa.loc[mask, "lsoa_code"]].to_numpy()
+        centre = np.average(xy, axis=0, weights=lsoa.loc[mask, "special_demand"].to_numpy())
+        reached = sorted(set(lsoa.loc[mask, "special_nearest_id"].astype(str)))
+        segments = list(row.geometry.geoms)
+        assert len(segments) == len(reached)
+        for segment in segments:
+            assert np.allclose(segment.coords[0], centre, atol=1e-6)
+        ends = sorted(shapely.Point(segment.coords[-1]).wkt for segment in segments)
+        assert ends == sorted(sites[code].wkt for code in reached)
 
 
 def test_an_la_with_no_provision_is_flagged(ne_inputs):
@@ -100,8 +111,16 @@ def test_clusters_equal_components_of_libpysal_queen_contiguity(ne_results, clus
         _, labels = connected_components(queen[beyond][:, beyond], directed=False)
         la = lsoa["la_gss"].to_numpy()[beyond]
         codes = lsoa["lsoa_code"].to_numpy()[beyond]
-        expected = {";".join(sorted(codes[labels == k])) for k in np.unique(labels) if len(set(la[labels == k])) > 1}
-        assert set(clusters.loc[clusters["kind"] == kind, "lsoa_codes"]) == expected, kind
+        component = dict(zip(codes, labels))
+        for row in clusters[clusters["kind"] == kind].itertuples():
+            members = row.lsoa_codes.split(";")
+            assert len({component[code] for code in members}) == 1, "a cluster lies inside one component"
+            rows = np.flatnonzero(lsoa["lsoa_code"].isin(members).to_numpy())
+            assert connected_components(queen[rows][:, rows], directed=False)[0] == 1, "a cluster is contiguous"
+            area = lsoa.geometry.area.to_numpy()[rows].sum() / 1e6
+            assert len(members) == 1 or (row.children <= MAX_CLUSTER_NEED + 1e-9
+                                         and area <= MAX_CLUSTER_AREA_KM2 + 1e-9)
+            assert row.area_km2 == pytest.approx(area, abs=0.01)
     demand = {kind: dict(zip(lsoa["lsoa_code"], _demand(ne_results, kind))) for kind in ne_results.settings.kinds}
     for row in clusters.itertuples():
         assert row.children == pytest.approx(sum(demand[row.kind][code] for code in row.lsoa_codes.split(";")))
@@ -111,3 +130,17 @@ def test_clusters_equal_components_of_libpysal_queen_contiguity(ne_results, clus
     assert list(special["cluster"]) == [f"special-{n}" for n in range(1, len(special) + 1)]
     assert special["children"].is_monotonic_decreasing
     assert "a gap no single LA can close alone" in special["explanation"].iloc[0]
+    assert special["centre_name"].iloc[0] in special["explanation"].iloc[0]
+
+
+def test_a_large_cluster_is_split_into_bounded_contiguous_parts(ne_results):
+    """With unbounded parts the special gap is one cluster of about 970 children; bounded, no part exceeds 100."""
+    lsoa = ne_results.lsoa
+    beyond = np.flatnonzero(lsoa["special_beyond"].to_numpy(dtype=bool))
+    adjacency = lsoa_adjacency(lsoa.geometry)
+    count, labels = connected_components(adjacency[beyond][:, beyond], directed=False)
+    largest = np.bincount(labels, weights=lsoa["special_demand"].to_numpy()[beyond]).max()
+    assert largest > 900
+    special = border_clusters(ne_results, adjacency=adjacency)
+    special = special[special["kind"] == "special"]
+    assert len(special) and (special["children"] <= MAX_CLUSTER_NEED).all() and (special["la_count"] >= 2).all()

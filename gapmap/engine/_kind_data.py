@@ -127,14 +127,6 @@ def la_names(results: Results) -> dict[str, str]:
     return dict(zip(las["la_gss"].astype(str), las["la_name"].astype(str)))
 
 
-def la_points(results: Results) -> dict[str, tuple[float, float]]:
-    """LA code -> centroid (easting, northing) of its boundary polygon."""
-    las = results.inputs.las
-    centroids = las.geometry.centroid
-    return {code: (float(x), float(y)) for code, x, y in
-            zip(las["la_gss"].astype(str), centroids.x.to_numpy(), centroids.y.to_numpy())}
-
-
 def join_and(items: list[str]) -> str:
     """Join names as a sentence does: ``"A"``, ``"A and B"``, ``"A, B and C"``."""
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1] if items else ""

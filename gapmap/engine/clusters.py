@@ -4,7 +4,11 @@ LSOAs are adjacent when their polygons touch or lie within
 :data:`ADJACENCY_TOLERANCE_M` of each other (generalised boundaries can leave
 slivers between neighbours); a cluster is a connected component of the
 adjacency graph restricted to LSOAs beyond the threshold.  A cluster that
-crosses an LA boundary is a gap no single LA can close alone.
+crosses an LA boundary is a gap no single LA can close alone.  Large ones are
+split into contiguous parts of bounded need and area
+(:func:`gapmap.engine.cluster_split.split_cluster`), and the parts that still
+cross a boundary are listed, each named after the school nearest its
+need-weighted centre.
 """
 
 from __future__ import annotations
@@ -15,9 +19,13 @@ import pandas as pd
 import shapely
 from scipy import sparse
 from scipy.sparse.csgraph import connected_components
+from scipy.spatial import cKDTree
 
-from gapmap.engine._kind_data import count_text, join_and, kind_demand, la_names, list_las, provision_noun
+from gapmap.engine._kind_data import (
+    Demand, count_text, join_and, kind_demand, la_names, list_las, origins, provision_noun,
+)
 from gapmap.engine.analysis import Results
+from gapmap.engine.cluster_split import split_cluster
 from gapmap.model import CRS
 from gapmap.settings import METRES_PER_MILE
 
@@ -27,7 +35,8 @@ ADJACENCY_TOLERANCE_M = 1.0
 #: Columns of the cluster table, in order (plus polygon ``geometry``: the union of its LSOAs).
 CLUSTER_COLUMNS = [
     "kind", "cluster", "la_count", "las", "lsoas", "children", "children_by_la", "demand_basis",
-    "threshold_miles", "max_distance_m", "lsoa_codes", "explanation",
+    "threshold_miles", "max_distance_m", "lsoa_codes", "centre_name", "centre_easting", "centre_northing", "area_km2",
+    "explanation",
 ]
 
 
@@ -73,8 +82,13 @@ def border_clusters(results: Results, *, adjacency: sparse.csr_array | None = No
         ``children`` (the kind's demand, see ``demand_basis``) and
         ``children_by_la``, ``max_distance_m`` (farthest LSOA from the nearest
         provision; blank when there is none), ``lsoa_codes`` (``;``-separated),
+        ``centre_name`` (the school nearest the need-weighted centre, with its
+        LA), ``centre_easting``/``centre_northing``, ``area_km2``,
         ``explanation`` (one sentence); geometry the union of the LSOA
-        polygons (EPSG:27700).
+        polygons (EPSG:27700).  Each cluster is a contiguous part, within
+        :data:`~gapmap.engine.cluster_split.MAX_CLUSTER_NEED` and
+        :data:`~gapmap.engine.cluster_split.MAX_CLUSTER_AREA_KM2` (or a single
+        LSOA), of a connected set of LSOAs beyond the threshold.
     """
     lsoa = results.lsoa
     if adjacency is None:
@@ -101,30 +115,65 @@ def _kind_clusters(results: Results, kind: str, adjacency: sparse.csr_array) -> 
     codes = lsoa["lsoa_code"].astype(str).to_numpy(dtype=object)[beyond]
     geometry = lsoa.geometry.to_numpy()[beyond]
     miles = results.settings.threshold(kind) / METRES_PER_MILE
+    xy = origins(results).to_numpy(dtype="float64")[beyond]
+    area = lsoa.geometry.area.to_numpy(dtype="float64")[beyond] / 1e6
+    inner = adjacency[beyond][:, beyond]
+    centres = _centre_names(results)
     found = []
     for label in np.unique(labels):
-        members = np.flatnonzero(labels == label)
-        if len(set(la[members])) < 2:
+        component = np.flatnonzero(labels == label)
+        if len(set(la[component])) < 2:
             continue
-        by_la = pd.Series(weights[members]).groupby(la[members]).sum().sort_values(ascending=False, kind="stable")
-        counts = {names.get(code, code): value for code, value in by_la.items()}
-        found.append({
-            "kind": kind,
-            "la_count": len(by_la),
-            "las": "; ".join(counts),
-            "lsoas": len(members),
-            "children": float(weights[members].sum()),
-            "children_by_la": "; ".join(f"{name} {count_text(value)}" for name, value in counts.items()),
-            "demand_basis": demand.description,
-            "threshold_miles": round(miles, 2),
-            "max_distance_m": float(np.nanmax(distance[members])) if np.isfinite(distance[members]).any() else np.nan,
-            "lsoa_codes": ";".join(sorted(codes[members])),
-            "explanation": f"{len(members)} neighbouring LSOAs across {join_and(list(counts))} "
-                           f"with {list_las(counts, demand.noun)} lie more than {miles:g} miles from "
-                           f"{provision_noun(kind)}: a gap no single LA can close alone.",
-            "geometry": shapely.union_all(geometry[members]),
-        })
+        for members in split_cluster(component, xy=xy, weights=weights, area_km2=area, adjacency=inner):
+            if len(set(la[members])) < 2:
+                continue
+            found.append(_row(kind, members, la=la, weights=weights, distance=distance, codes=codes, area=area,
+                              xy=xy, geometry=geometry, names=names, demand=demand, miles=miles, centres=centres))
     found.sort(key=lambda row: (-row["children"], row["lsoa_codes"]))
     for number, row in enumerate(found, start=1):
         row["cluster"] = f"{kind}-{number}"
     return found
+
+
+def _centre_names(results: Results) -> tuple[cKDTree, np.ndarray, np.ndarray]:
+    """A look-up of the located schools of every kind: tree of their points, names and LA codes."""
+    provision = results.provision
+    located = provision[provision.geometry.notna().to_numpy() & ~provision.geometry.is_empty.to_numpy()]
+    points = np.column_stack([located.geometry.x.to_numpy(), located.geometry.y.to_numpy()])
+    return (cKDTree(points), located["name"].astype(str).to_numpy(dtype=object),
+            located["la_gss"].astype(str).to_numpy(dtype=object))
+
+
+def _row(kind: str, members: np.ndarray, *, la: np.ndarray, weights: np.ndarray, distance: np.ndarray,
+         codes: np.ndarray, area: np.ndarray, xy: np.ndarray, geometry: np.ndarray, names: dict[str, str],
+         demand: Demand, miles: float, centres: tuple[cKDTree, np.ndarray, np.ndarray]) -> dict[str, object]:
+    """One cluster row (numbered later)."""
+    by_la = pd.Series(weights[members]).groupby(la[members]).sum().sort_values(ascending=False, kind="stable")
+    counts = {names.get(code, code): value for code, value in by_la.items()}
+    w = weights[members]
+    centre = np.average(xy[members], axis=0, weights=w) if w.sum() > 0 else xy[members].mean(axis=0)
+    tree, school_names, school_las = centres
+    nearest = int(tree.query(centre)[1]) if tree.n > 0 else -1
+    centre_name = (f"{school_names[nearest]} ({names.get(school_las[nearest], school_las[nearest])})"
+                   if nearest >= 0 else "")
+    around = f" around {centre_name}" if centre_name else ""
+    return {
+        "kind": kind,
+        "la_count": len(by_la),
+        "las": "; ".join(counts),
+        "lsoas": len(members),
+        "children": float(w.sum()),
+        "children_by_la": "; ".join(f"{name} {count_text(value)}" for name, value in counts.items()),
+        "demand_basis": demand.description,
+        "threshold_miles": round(miles, 2),
+        "max_distance_m": float(np.nanmax(distance[members])) if np.isfinite(distance[members]).any() else np.nan,
+        "lsoa_codes": ";".join(sorted(codes[members])),
+        "centre_name": centre_name,
+        "centre_easting": round(float(centre[0]), 1),
+        "centre_northing": round(float(centre[1]), 1),
+        "area_km2": round(float(area[members].sum()), 2),
+        "explanation": f"{len(members)} neighbouring LSOAs{around}, across {join_and(list(counts))}, "
+                       f"with {list_las(counts, demand.noun)} lie more than {miles:g} miles from "
+                       f"{provision_noun(kind)}: a gap no single LA can close alone.",
+        "geometry": shapely.union_all(geometry[members]),
+    }

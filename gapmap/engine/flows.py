@@ -22,10 +22,10 @@ from __future__ import annotations
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-from shapely.geometry import LineString
+from shapely.geometry import LineString, MultiLineString
 
 from gapmap.engine._kind_data import (
-    ALL_NEEDS, existing_sites, kind_demand, la_names, la_points, origins, provision_noun,
+    ALL_NEEDS, existing_sites, kind_demand, la_names, origins, provision_noun,
 )
 from gapmap.engine.analysis import Results
 from gapmap.engine.pairs import cost_backend
@@ -58,17 +58,16 @@ def cross_la_flows(results: Results) -> gpd.GeoDataFrame:
         lists need types; ``children`` is the kind's demand (see
         ``demand_basis``); ``resident_la_sites`` (0: the resident LA has no
         provision of the kind at all); distances in the analysis' cost
-        measure; LineString geometry between LA centroids (EPSG:27700).
+        measure; geometry (EPSG:27700): lines from the need-weighted centre of
+        the children who cross (plain centre when their demand is 0) to each
+        site they reach, one LineString per site in a MultiLineString.
         Sorted by kind, need, then children (largest first).
     """
     frames = [_kind_flows(results, kind) for kind in results.settings.kinds]
     table = pd.concat([f for f in frames if len(f)], ignore_index=True) if any(len(f) for f in frames) else None
     if table is None:
         return gpd.GeoDataFrame({c: [] for c in FLOW_COLUMNS}, geometry=gpd.GeoSeries([], crs=CRS), crs=CRS)
-    points = la_points(results)
-    geometry = [LineString([points[a], points[b]]) if a in points and b in points else None
-                for a, b in zip(table["resident_la_gss"], table["provider_la_gss"])]
-    return gpd.GeoDataFrame(table[FLOW_COLUMNS], geometry=geometry, crs=CRS)
+    return gpd.GeoDataFrame(table[FLOW_COLUMNS], geometry=table["geometry"].to_list(), crs=CRS)
 
 
 def flow_notes(results: Results) -> list[str]:
@@ -114,6 +113,7 @@ def _kind_flows(results: Results, kind: str) -> pd.DataFrame:
         "cross": lsoa[f"{kind}_cross_la"].to_numpy(dtype=bool),
         "weight": demand.weights.to_numpy(),
         "distance": lsoa[distance_column].to_numpy(dtype="float64"),
+        "site": lsoa[f"{kind}_nearest_id"].astype(object).to_numpy(),
     })
     parts = [_with_own_distance(results, base, sites, None)]
     if results.need_access is not None and sites["needs"].notna().any():
@@ -127,12 +127,31 @@ def _kind_flows(results: Results, kind: str) -> pd.DataFrame:
                 "cross": group["cross_la"].to_numpy(dtype=bool),
                 "weight": group["demand"].to_numpy(dtype="float64"),
                 "distance": group["distance_m"].to_numpy(dtype="float64"),
+                "site": group["nearest_id"].astype(object).to_numpy(),
             })
             parts.append(_with_own_distance(results, frame, sites, str(need)))
-    table = _aggregate(pd.concat(parts, ignore_index=True), results)
+    frame = pd.concat(parts, ignore_index=True)
+    table = _aggregate(frame, results)
+    table["geometry"] = _lines(frame, table, origins(results), sites)
     table.insert(0, "kind", kind)
     table["demand_basis"] = demand.description
     return table
+
+
+def _lines(frame: pd.DataFrame, table: pd.DataFrame, points: pd.DataFrame, sites: pd.DataFrame) -> list[object]:
+    """Per flow row: lines from the need-weighted centre of its crossing LSOAs to each site they reach."""
+    cross = frame[frame["cross"].to_numpy(dtype=bool) & frame["provider"].notna().to_numpy()]
+    xy = points.loc[cross["lsoa_code"].to_numpy(dtype=object), ["x", "y"]].to_numpy(dtype="float64")
+    groups = cross.groupby(["need_type", "resident", cross["provider"].astype(str)], sort=False).indices
+    lines: list[object] = []
+    for need, resident, provider in zip(table["need_type"], table["resident_la_gss"], table["provider_la_gss"]):
+        rows = groups[(need, resident, provider)]
+        w = cross["weight"].to_numpy(dtype="float64")[rows]
+        centre = (np.average(xy[rows], axis=0, weights=w) if w.sum() > 0 else xy[rows].mean(axis=0)).tolist()
+        reached = sorted(set(cross["site"].to_numpy(dtype=object)[rows]) & set(sites.index))
+        segments = [LineString([centre, (sites.at[s, "x"], sites.at[s, "y"])]) for s in reached]
+        lines.append(MultiLineString(segments) if segments else None)
+    return lines
 
 
 def _with_own_distance(results: Results, frame: pd.DataFrame, sites: pd.DataFrame, need: str | None) -> pd.DataFrame:

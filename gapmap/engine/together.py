@@ -58,7 +58,7 @@ PLANS: tuple[str, ...] = ("alone", "together", "pooled")
 #: Columns of the collaboration table, in order (then ``transport_cost_gbp`` and ``cost_basis`` when a cost is set).
 COLLABORATION_COLUMNS = [
     "kind", "need_type", "plan", "target_share", "threshold_miles", "need_total", "need_target", "new_sites",
-    "new_sites_proven_fewest", "target_reached", "need_reached", "share_reached", "same_sites",
+    "new_sites_lower_bound", "new_sites_proven_fewest", "target_reached", "need_reached", "share_reached", "same_sites",
     "need_reached_same_sites", "travel_km", "need_without_site", "sites_by_la", "new_site_names", "solver",
     "demand_basis", "explanation",
 ]
@@ -264,6 +264,7 @@ class _Kind:
             "need_total": total,
             "need_target": self.plan.target_share * total,
             "new_sites": new_sites,
+            "new_sites_lower_bound": sum(a.lower_bound for a in answers),
             "new_sites_proven_fewest": all(a.optimal for a in answers),
             "target_reached": all(a.reached.all() for a in answers),
             "need_reached": reached,

@@ -1,4 +1,4 @@
-"""Data dictionary entries for the alone / together comparison and the capacity-aware placement.
+"""Data dictionary entries for the alone / together comparison, the capacity-aware placement and cluster centres.
 
 :mod:`gapmap.engine.dictionary` merges these into its definitions, so that
 the columns are defined next to the code that makes them.
@@ -7,6 +7,7 @@ the columns are defined next to the code that makes them.
 from __future__ import annotations
 
 from gapmap.engine.assignment import DEFAULT_REACH_M
+from gapmap.engine.cluster_split import MAX_CLUSTER_AREA_KM2, MAX_CLUSTER_NEED
 from gapmap.settings import METRES_PER_MILE
 
 _TEXT, _CODE, _YES_NO = "text", "code", "true/false"
@@ -27,6 +28,15 @@ EXTRA_COLUMNS: dict[str, dict[str, tuple[str, str]]] = {
     "la_summary": {
         "{kind}_need_unmet": (_ESTIMATE, "{kind}_need_unmet of the LSOAs here (resident LA) added up"),
     },
+    "clusters": {
+        "centre_name": (_TEXT, "The school (any kind) nearest the cluster's need-weighted centre, with its LA: where "
+                        "the cluster is"),
+        "centre_easting": ("metres", "Easting of the need-weighted centre of the cluster's LSOA centroids "
+                           "(EPSG:27700; plain centre when its demand is 0)"),
+        "centre_northing": ("metres", "Northing of that centre (EPSG:27700)"),
+        "area_km2": ("km²", f"Area of the cluster; clusters are split to at most {MAX_CLUSTER_AREA_KM2:g} km² and "
+                     f"{MAX_CLUSTER_NEED:g} children of demand (or a single LSOA)"),
+    },
     "provision": {
         "need_assigned": (_ESTIMATE, "Need placed here by the capacity-aware placement (never more than places); "
                           "blank for kinds not placed"),
@@ -45,8 +55,9 @@ DEFINITIONS: dict[str, dict[str, tuple[str, str]]] = {
         "need_total": (_BASIS, "Demand of the kind in the study area (see demand_basis)"),
         "need_target": (_BASIS, "target_share x need_total"),
         "new_sites": ("sites", "Fewest new sites that meet the target (alone: the LAs' fewest added up)"),
-        "new_sites_proven_fewest": (_YES_NO, "HiGHS proved new_sites the fewest; false when a solve stopped at its "
-                                    "time limit (see solver for the proven lower bound)"),
+        "new_sites_lower_bound": ("sites", "Proven fewest new sites any plan of this kind needs (equal to "
+                                  "new_sites when proven optimal; lower when a solve stopped at its time limit)"),
+        "new_sites_proven_fewest": (_YES_NO, "HiGHS proved new_sites the fewest (new_sites_lower_bound = new_sites)"),
         "target_reached": (_YES_NO, "Every target is met; false when no choice of candidates can meet one, and "
                            "the plan then reaches as much as its candidates can"),
         "need_reached": (_BASIS, "Demand within the threshold with the existing and the plan's new sites open (alone: "

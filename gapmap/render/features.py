@@ -225,9 +225,12 @@ def flow_basis(results: Results, kind: str, flows: pd.DataFrame, *, children: st
 
 
 def flow_lines(results: Results, kind: str, base: WebBase) -> gpd.GeoDataFrame | None:
-    """Lines from resident LA to provider LA, one per pair in :func:`flow_table`.
+    """Lines of each pair in :func:`flow_table`: from the crossing children to the sites they reach.
 
-    Each line is offset to its right, so that opposite flows do not overlap; its
+    The engine's flow geometry (the need-weighted centre of the children who
+    cross, to each site they reach) is drawn where the flow table has it;
+    otherwise a line joins the two LAs, offset to its right so that opposite
+    flows do not overlap.  A line's
     ``weight`` in pixels grows with the number of children.  The map draws an
     arrowhead at its end.
 
@@ -253,21 +256,38 @@ def flow_lines(results: Results, kind: str, base: WebBase) -> gpd.GeoDataFrame |
     offset = 0.006 * float(np.hypot(xmax - xmin, ymax - ymin))
     label = kind_noun(kind)
     largest = float(table["children"].max())
+    drawn = _engine_flow_lines(results, kind)
     lines, sentences, weights = [], [], []
     for row in table.itertuples(index=False):
-        start = np.array(base.la_points[row.resident_la].coords[0])
-        end = np.array(base.la_points[row.provider_la].coords[0])
-        along = (end - start) / np.linalg.norm(end - start)
-        right = np.array([along[1], -along[0]])
-        lines.append(shapely.LineString([start + right * offset + along * offset * 2,
-                                         end + right * offset - along * offset * 2]))
+        segments = drawn.get((row.resident_la, row.provider_la), [])
+        if not segments:
+            start = np.array(base.la_points[row.resident_la].coords[0])
+            end = np.array(base.la_points[row.provider_la].coords[0])
+            along = (end - start) / np.linalg.norm(end - start)
+            right = np.array([along[1], -along[0]])
+            segments = [shapely.LineString([start + right * offset + along * offset * 2,
+                                            end + right * offset - along * offset * 2])]
         saved = "" if pd.isna(row.child_miles_saved) else f"; {row.child_miles_saved:,.0f} child-miles shorter"
-        sentences.append(f"About {row.children:,.0f} children in {base.la_names[row.resident_la]} live nearer "
-                         f"(in a straight line) to a {label} in {base.la_names[row.provider_la]} than to one in "
-                         f"their own LA{saved} (children counted: {row.basis})")
-        weights.append(round(1.5 + 6 * float(np.sqrt(row.children / largest)), 1))
+        sentence = (f"About {row.children:,.0f} children in {base.la_names[row.resident_la]} live nearer "
+                    f"(in a straight line) to a {label} in {base.la_names[row.provider_la]} than to one in "
+                    f"their own LA{saved} (children counted: {row.basis})")
+        lines += segments
+        sentences += [sentence] * len(segments)
+        weights += [round(1.5 + 6 * float(np.sqrt(row.children / largest)), 1)] * len(segments)
     frame = gpd.GeoDataFrame({"t": sentences, "weight": weights}, geometry=lines, crs=results.inputs.las.crs)
     return web_geometries(frame, tolerance_m=0)
+
+
+def _engine_flow_lines(results: Results, kind: str) -> dict[tuple[str, str], list[shapely.LineString]]:
+    """(resident LA, provider LA) -> the engine's flow segments (children's centre to each site), all-needs rows."""
+    flows = results.flows
+    if not isinstance(flows, gpd.GeoDataFrame) or not {"kind", "resident_la_gss", "provider_la_gss"} <= set(flows):
+        return {}
+    rows = flows[(flows["kind"] == kind) & flows.geometry.notna()]
+    if "need_type" in rows.columns:
+        rows = rows[rows["need_type"] == ALL_NEEDS]
+    return {(str(a), str(b)): [part for part in getattr(geometry, "geoms", [geometry]) if part.length > 0]
+            for a, b, geometry in zip(rows["resident_la_gss"], rows["provider_la_gss"], rows.geometry)}
 
 
 def _located_opportunities(results: Results) -> gpd.GeoDataFrame | None:
