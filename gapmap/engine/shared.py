@@ -10,6 +10,7 @@ from gapmap.engine.clusters import border_clusters
 from gapmap.engine.flows import cross_la_flows, flow_notes
 from gapmap.engine.opportunities import OpportunityOptions, site_opportunities
 from gapmap.engine.placement_results import with_placement
+from gapmap.engine.shared_rank import rank_by_shared_benefit
 from gapmap.engine.together import CollaborationOptions, collaboration
 
 
@@ -33,7 +34,8 @@ def shared_services(
     Results
         A copy with ``flows`` (:func:`~gapmap.engine.flows.cross_la_flows`),
         ``clusters`` (:func:`~gapmap.engine.clusters.border_clusters`),
-        ``opportunities`` (:func:`~gapmap.engine.opportunities.site_opportunities`),
+        ``opportunities`` (:func:`~gapmap.engine.opportunities.site_opportunities`,
+        ranked by :func:`~gapmap.engine.shared_rank.rank_by_shared_benefit`),
         ``collaboration`` and ``collaboration_sites``
         (:func:`~gapmap.engine.together.collaboration`), the capacity-aware
         placement (:func:`~gapmap.engine.placement_results.with_placement`)
@@ -56,7 +58,7 @@ def shared_services(
         results,
         flows=cross_la_flows(results),
         clusters=border_clusters(results),
-        opportunities=found.table,
+        opportunities=rank_by_shared_benefit(found.table),
         collaboration=together.table if together is not None else None,
         collaboration_sites=together.sites if together is not None else None,
         notes=(*notes, *(together.notes if together is not None else ())),

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from gapmap.engine.assignment import DEFAULT_REACH_M
 from gapmap.engine.cluster_split import MAX_CLUSTER_AREA_KM2, MAX_CLUSTER_NEED
+from gapmap.engine.shared_rank import SAME_TOWN_M, SHARED_PREFERENCE
 from gapmap.settings import METRES_PER_MILE
 
 _TEXT, _CODE, _YES_NO = "text", "code", "true/false"
@@ -36,6 +37,16 @@ EXTRA_COLUMNS: dict[str, dict[str, tuple[str, str]]] = {
         "centre_northing": ("metres", "Northing of that centre (EPSG:27700)"),
         "area_km2": ("km²", f"Area of the cluster; clusters are split to at most {MAX_CLUSTER_AREA_KM2:g} km² and "
                      f"{MAX_CLUSTER_NEED:g} children of demand (or a single LSOA)"),
+    },
+    "opportunities": {
+        "rank": ("rank", f"1 = best opportunity of the kind and plan: cover plan by children_brought_within, distance "
+                 f"plan by child_miles_saved, a site serving two or more LAs counted {SHARED_PREFERENCE:.0%} larger "
+                 "(shared sites first when benefits are comparable)"),
+        "shared": (_YES_NO, "It brings children of two or more LAs within the threshold"),
+        "merged_sites": ("sites", f"Chosen sites this row stands for: sites of one plan in the same LA within "
+                         f"{SAME_TOWN_M / 1000:g} km of each other (the same town) are merged, their children, "
+                         "child-miles, places and saving added up"),
+        "why_shared": (_TEXT, "Why a shared site beats separate LA provision; blank for a site serving one LA"),
     },
     "provision": {
         "need_assigned": (_ESTIMATE, "Need placed here by the capacity-aware placement (never more than places); "
