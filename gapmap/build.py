@@ -12,6 +12,7 @@ from gapmap.engine.dictionary import write_data_dictionary
 from gapmap.engine.opportunities import OpportunityOptions
 from gapmap.engine.projection import forecast_results
 from gapmap.engine.shared import shared_services
+from gapmap.engine.together import CollaborationOptions
 from gapmap.inputs import StudyInputs
 from gapmap.output import staged_directory, write_csv, write_layers
 from gapmap.paths import output_folder
@@ -72,6 +73,7 @@ def build(
     tiles: str | None = "OpenStreetMap",
     progress: Callable[[str], None] = lambda _: None,
     opportunities: OpportunityOptions | None = None,
+    collaboration: CollaborationOptions | None = None,
     horizon: int | None = None,
 ) -> Path:
     """Analyse a study area and write its outputs into ``out/<slug>/``, atomically.
@@ -91,6 +93,9 @@ def build(
     opportunities
         Site search for the shared-service opportunities (defaults apply when
         ``None``; ``OpportunityOptions(sites=0)`` skips it).
+    collaboration
+        Target of the comparison of each LA alone with the combined authority
+        together (defaults apply when ``None``).
     horizon
         Last calendar year of the forecast of need (``None``: five years after
         the latest EHC plan count).
@@ -110,7 +115,7 @@ def build(
         progress("analysing")
         results = analyse(inputs, settings)
         progress("finding shared-service opportunities")
-        results = shared_services(results, opportunities)
+        results = shared_services(results, opportunities, collaboration)
         progress("projecting need")
         results = forecast_results(results, horizon=horizon)
         progress("writing maps and tables")

@@ -13,6 +13,7 @@ import click
 from gapmap.build import DEFAULT_OUT, build as build_study
 from gapmap.engine.candidates import CANDIDATE_SETS
 from gapmap.engine.opportunities import OpportunityOptions
+from gapmap.engine.together import DEFAULT_TARGET_SHARE, CollaborationOptions
 from gapmap.errors import GapmapError
 from gapmap.model import KINDS
 from gapmap.scenario.cli import scenario
@@ -156,6 +157,9 @@ def _area_options(command: _F) -> _F:
               help="Transport cost per pupil-mile, for an indicative annual saving per opportunity (none by default).")
 @click.option("--cost-per-pupil", type=float, default=None, metavar="GBP",
               help="Annual transport cost per pupil, for an indicative saving per opportunity (none by default).")
+@click.option("--target-share", type=click.FloatRange(0, 1, min_open=True), default=DEFAULT_TARGET_SHARE,
+              show_default=True, help="Share of estimated need each plan must bring within the threshold when "
+              "comparing each LA alone with the combined authority together.")
 @click.option("--horizon", type=click.IntRange(min=2000, max=2100), default=None, metavar="YEAR",
               help="Last January of the forecast of specialist need (default: five years after the latest EHC "
               "plan count).")
@@ -165,7 +169,7 @@ def build(
     ca: str | None, la: str | None, cache_dir: Path | None, refresh: bool, offline: bool,
     schools: Path | None, boundaries: Path | None, population: Path | None,
     sites: int, candidates: str, cost_per_pupil_mile: float | None, cost_per_pupil: float | None,
-    horizon: int | None,
+    target_share: float, horizon: int | None,
 ) -> None:
     """Analyse a study area and write its maps, summary page and tables.
 
@@ -199,6 +203,7 @@ def build(
         tiles=None if tiles.lower() == "none" else tiles,
         progress=lambda message: click.echo(f"{inputs.name}: {message}...", err=True),
         opportunities=opportunities,
+        collaboration=CollaborationOptions(target_share=target_share),
         horizon=horizon,
     )
     click.echo(f"Wrote {target / 'index.html'}")

@@ -158,3 +158,13 @@ def test_plan_sites_sit_where_each_plan_allows(ne_collaboration, ne_results):
 def test_bad_target_share_is_refused():
     with pytest.raises(InputError, match="target share"):
         CollaborationOptions(target_share=1.5)
+
+
+def test_cli_refuses_a_target_share_outside_0_to_1(tmp_path):
+    from click.testing import CliRunner
+
+    from gapmap.cli import main
+
+    result = CliRunner().invoke(main, ["build", "--out", str(tmp_path), "--target-share", "1.5"])
+    assert result.exit_code == 2 and "--target-share" in result.output
+    assert not any(tmp_path.iterdir())
