@@ -3,14 +3,17 @@
 Usage (from the repository root)::
 
     python benchmarks/bench_together.py [--area north-east west-midlands] [--target 0.95] [--time-limit 30]
+        [--candidates schools|grid]
 
 ``north-east`` is the embedded North East CA (7 LAs, 1,240 LSOAs 2021).
 ``west-midlands`` is the West Midlands CA (E47000007: Birmingham, Coventry,
 Dudley, Sandwell, Solihull, Walsall, Wolverhampton), cut from the all-England
 inputs of ``bench_england_inputs.py`` (LSOAs 2011, school census January 2023,
 SEN2 January 2023), so it needs ``../shared/data``.  For each area and
-specialist kind, with the default settings (state-funded host schools as
-candidates, 3-mile straight-line threshold), it times
+specialist kind, with the default settings (3-mile straight-line threshold;
+candidates: state-funded host schools, or with ``--candidates grid`` the
+centres of a 2 km grid over the area's LA boundaries, so not for the
+West Midlands, whose England inputs carry no boundaries), it times
 :func:`gapmap.engine.together.collaboration` (each LA alone, together with the
 target met in every LA, one pooled target) and
 :func:`gapmap.engine.assignment.assign_need`, and reports each plan's new
@@ -50,13 +53,13 @@ def _west_midlands(shared: Path) -> StudyInputs:
                        excluded=england.excluded.iloc[:0])
 
 
-def _area(name: str, shared: Path, plan: CollaborationOptions) -> dict[str, object]:
+def _area(name: str, shared: Path, plan: CollaborationOptions, options: OpportunityOptions) -> dict[str, object]:
     inputs = load_embedded("north-east") if name == "north-east" else _west_midlands(shared)
     results = analyse(inputs)
     kinds = {}
     for kind in ("special", "ap"):
         start = time.perf_counter()
-        rows, _, _ = _Kind(results, kind, OpportunityOptions(), plan).compare()
+        rows, _, _ = _Kind(results, kind, options, plan).compare()
         seconds = time.perf_counter() - start
         plans = {}
         for row in rows:
@@ -85,13 +88,16 @@ def main() -> None:
     parser.add_argument("--shared", type=Path, default=SHARED, help="shared/data folder")
     parser.add_argument("--target", type=float, default=0.95, help="target share of need in reach")
     parser.add_argument("--time-limit", type=float, default=30.0, help="seconds per exact solve")
+    parser.add_argument("--candidates", choices=["schools", "grid"], default="schools", help="candidate set")
     args = parser.parse_args()
     plan = CollaborationOptions(target_share=args.target, time_limit_s=args.time_limit)
     print(json.dumps({
         "benchmark": "alone vs together (fewest sites, HiGHS) and capacity-aware placement per CA",
         "target_share": args.target,
         "time_limit_s": args.time_limit,
-        "areas": {name: _area(name, args.shared, plan) for name in args.area},
+        "candidates": args.candidates,
+        "areas": {name: _area(name, args.shared, plan, OpportunityOptions(candidates=args.candidates))
+                  for name in args.area},
         "load_average": [round(x, 2) for x in os.getloadavg()],
         "cpus": os.cpu_count(),
         "python": platform.python_version(),

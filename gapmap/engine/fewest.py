@@ -177,7 +177,8 @@ def fewest_sites(
     else:
         outcome = _solve(coverage, w, g, need, most=len(greedy), time_limit=time_limit)
         chosen = np.flatnonzero(outcome.x[: len(useful)] > 0.5)
-        lower = int(np.ceil(-outcome.bound - 1e-6))
+        proven = -outcome.bound  # HiGHS's bound on the maximum of -(sites); infinite when it proved nothing
+        lower = max(int(np.ceil(proven - 1e-6)), 1) if np.isfinite(proven) else 1
         message = (f"HiGHS proved {len(chosen)} new sites the fewest ({outcome.status})." if outcome.optimal else
                    f"HiGHS stopped ({outcome.status}) with {len(chosen)} new sites; at least {lower} are proven "
                    "needed.")
