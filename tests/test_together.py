@@ -96,7 +96,7 @@ def test_fewest_sites_equal_an_independent_cbc_model_on_real_lsoas(ne_results):
     fixed = list(kind.fixed.index[kind.fixed["la_gss"].isin(las)])
     candidates = list(kind.candidates.index[kind.candidates["la_gss"].isin(las)])
     pairs = kind.pairs[np.isin(kind.pair_origin_la, las) & kind.pairs["dest"].isin(fixed + candidates).to_numpy()]
-    for share in (0.97, 0.99):
+    for share in (0.97, 0.99, 1.0):
         targets = (demand.groupby(groups.to_numpy()).sum() * share).to_dict()
         found = fewest_sites(demand, candidates, pairs, radius=kind.radius, groups=groups, targets=targets,
                              fixed=fixed)

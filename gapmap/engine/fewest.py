@@ -175,7 +175,8 @@ def fewest_sites(
     if not need.any():
         chosen, lower, message = greedy, 0, "The existing sites already reach every target: no new site is needed."
     else:
-        outcome = _solve(coverage, w, g, need, most=len(greedy), time_limit=time_limit)
+        everything = goal.to_numpy() >= best - TOLERANCE  # groups whose every coverable child must be reached
+        outcome = _solve(coverage, w, g, need, everything[g], most=len(greedy), time_limit=time_limit)
         chosen = np.flatnonzero(outcome.x[: len(useful)] > 0.5)
         proven = -outcome.bound  # HiGHS's bound on the maximum of -(sites); infinite when it proved nothing
         lower = max(int(np.ceil(proven - 1e-6)), 1) if np.isfinite(proven) else 1
@@ -248,26 +249,34 @@ def _greedy(coverage: sparse.csc_array, w: np.ndarray, g: np.ndarray, need: np.n
     return np.asarray(sorted(chosen), dtype=np.int64)
 
 
-def _solve(coverage: sparse.csc_array, w: np.ndarray, g: np.ndarray, need: np.ndarray, *, most: int,
-           time_limit: float | None) -> _milp.MilpOutcome:
+def _solve(coverage: sparse.csc_array, w: np.ndarray, g: np.ndarray, need: np.ndarray, must: np.ndarray, *,
+           most: int, time_limit: float | None) -> _milp.MilpOutcome:
     r"""Build the model (columns: x per candidate, then y per demand point) and solve it with HiGHS.
 
-    The greedy answer's size ``most`` enters as the valid row
-    :math:`\sum_j x_j \le` ``most``, which prunes the search; the greedy answer
-    itself is not passed as a start: HiGHS 1.16 was seen to return such a start
-    as "Optimal" when a solution with one site fewer existed.
+    Demand points flagged in ``must`` (those of groups that must reach every
+    coverable child) get the plain covering row :math:`\sum_{j \in N_i} x_j \ge 1`
+    instead of counting towards their group's target: a target equal to the
+    whole coverable demand leaves no slack, and HiGHS 1.16 then declared
+    feasible models infeasible.  The greedy answer's size ``most`` enters as
+    the valid row :math:`\sum_j x_j \le` ``most``, which prunes the search;
+    the greedy answer itself is not passed as a start: HiGHS 1.16 was seen to
+    return such a start as "Optimal" when a solution with one site fewer existed.
     """
     n_demand, n_sites = coverage.shape
-    groups = sparse.csc_array((-w, (g, np.arange(n_demand))), shape=(len(need), n_demand))
+    counted = ~must
+    groups = sparse.csc_array((-w[counted], (g[counted], np.flatnonzero(counted))), shape=(len(need), n_demand))
+    covering = sparse.csc_array(-coverage[np.flatnonzero(must)])
     matrix = sparse.vstack(
         [
             sparse.hstack([-coverage, sparse.identity(n_demand, format="csc")]),
             sparse.hstack([sparse.csc_array((len(need), n_sites)), groups]),
+            sparse.hstack([covering, sparse.csc_array((covering.shape[0], n_demand))]),
             sparse.hstack([np.ones((1, n_sites)), sparse.csc_array((1, n_demand))]),
         ],
         format="csc",
     )
+    group_need = np.where(np.bincount(g[must], minlength=len(need)) > 0, 0.0, need)
     cost = np.concatenate([-np.ones(n_sites), np.zeros(n_demand)])
-    row_upper = np.concatenate([np.zeros(n_demand), -need, [most]])
+    row_upper = np.concatenate([np.zeros(n_demand), -group_need, -np.ones(covering.shape[0]), [most]])
     mask = np.concatenate([np.ones(n_sites, dtype=bool), np.zeros(n_demand, dtype=bool)])
     return _milp.maximise(cost, matrix, row_upper, np.ones(n_sites + n_demand), mask, time_limit=time_limit)
