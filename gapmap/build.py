@@ -13,6 +13,7 @@ from gapmap.engine.opportunities import OpportunityOptions
 from gapmap.engine.projection import forecast_results
 from gapmap.engine.shared import shared_services
 from gapmap.engine.together import CollaborationOptions
+from gapmap.engine.transport import with_transport_costs
 from gapmap.inputs import StudyInputs
 from gapmap.output import staged_directory, write_csv, write_layers
 from gapmap.paths import output_folder
@@ -115,7 +116,7 @@ def build(
         progress("analysing")
         results = analyse(inputs, settings)
         progress("finding shared-service opportunities")
-        results = shared_services(results, opportunities, collaboration)
+        results = with_transport_costs(shared_services(results, opportunities, collaboration), opportunities)
         progress("projecting need")
         results = forecast_results(results, horizon=horizon)
         progress("writing maps and tables")

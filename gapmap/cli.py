@@ -12,6 +12,7 @@ import click
 
 from gapmap.build import DEFAULT_OUT, build as build_study
 from gapmap.engine.candidates import CANDIDATE_SETS
+from gapmap.travel.backends import journey_backend
 from gapmap.engine.opportunities import OpportunityOptions
 from gapmap.engine.together import DEFAULT_TARGET_SHARE, CollaborationOptions
 from gapmap.errors import GapmapError
@@ -127,6 +128,16 @@ def _area_options(command: _F) -> _F:
     help="Factor (1 or more) applied to straight-line distances to approximate route length.",
 )
 @click.option(
+    "--cost", type=click.Choice(("distance", "time")), default="distance", show_default=True,
+    help="time: also measure estimated car time (calibrated model, offline) to the quickest suitable site and count "
+    "estimated children beyond the 45-minute (primary age) and 75-minute (secondary age) journey norms.",
+)
+@click.option(
+    "--roads", type=click.Path(dir_okay=False, path_type=Path), default=None, metavar="FILE.osm.pbf",
+    help="OpenStreetMap extract: journey times routed on its roads instead of estimated (implies --cost time; "
+    "the parsed network is cached per extract).",
+)
+@click.option(
     "--specialist-demand", type=click.Choice(SPECIALIST_DEMAND_METHODS), default="ehcp", show_default=True,
     help="Demand for special, AP, SEN unit and resourced provision: EHC plans (SEN2) apportioned to LSOAs, "
     "or all children of the kind's ages.",
@@ -164,7 +175,8 @@ def _area_options(command: _F) -> _F:
               help="Last January of the forecast of specialist need (default: five years after the latest EHC "
               "plan count).")
 def build(
-    out: Path, kinds: str, thresholds: tuple[str, ...], rules: str, circuity: float, specialist_demand: str,
+    out: Path, kinds: str, thresholds: tuple[str, ...], rules: str, circuity: float, cost: str,
+    roads: Path | None, specialist_demand: str,
     tiles: str, data_file: Path | None,
     ca: str | None, la: str | None, cache_dir: Path | None, refresh: bool, offline: bool,
     schools: Path | None, boundaries: Path | None, population: Path | None,
@@ -183,7 +195,8 @@ def build(
     opportunities = OpportunityOptions(sites=sites, candidates=candidates, cost_per_pupil_mile=cost_per_pupil_mile,
                                        cost_per_pupil=cost_per_pupil)
     settings = Settings(kinds=tuple(k.strip() for k in kinds.split(",") if k.strip()), rules=rules,
-                        circuity=circuity, specialist_demand=specialist_demand)
+                        circuity=circuity, specialist_demand=specialist_demand,
+                        journey_backend=journey_backend(cost, roads))
     for kind, metres in _parse_thresholds(thresholds).items():
         settings = settings.with_threshold(kind, metres)
     live = bool(ca or la)

@@ -240,6 +240,10 @@ class Settings:
     cost_backend
         A :class:`gapmap.engine.costs.CostBackend` (or cost function) used
         instead of straight lines, e.g. a road network; ``None`` for straight lines.
+    journey_backend
+        A backend measuring minutes (``unit == "minutes"``, e.g.
+        :class:`gapmap.engine.costs.CarTime`): with one, every kind also gets
+        journey-time outputs (:mod:`gapmap.engine.journeys`); ``None`` for none.
     specialist_demand
         ``"ehcp"``: demand for special, AP, SEN unit and resourced provision is
         the LA's EHC plan caseload in that placement type (SEN2) apportioned to
@@ -265,6 +269,7 @@ class Settings:
     distance_bands_miles: tuple[float, ...] = DEFAULT_BANDS_MILES
     circuity: float = 1.0
     cost_backend: Any = None
+    journey_backend: Any = None
     specialist_demand: str = "ehcp"
     ehcp_year: int | None = None
     idaci_weight: float = 0.0
@@ -301,6 +306,9 @@ class Settings:
             raise InputError(f"The circuity factor must be a number >= 1.0, got {self.circuity!r}.")
         if self.cost_backend is not None and self.circuity != 1.0:
             raise InputError("A circuity factor applies to straight lines only; leave it at 1.0 with a cost backend.")
+        if self.journey_backend is not None and getattr(self.journey_backend, "unit", "metres") != "minutes":
+            raise InputError("journey_backend must measure minutes (its unit is "
+                             f"{getattr(self.journey_backend, 'unit', 'metres')!r}), e.g. gapmap.engine.costs.CarTime().")
         if self.specialist_demand not in SPECIALIST_DEMAND_METHODS:
             raise InputError(f"specialist_demand must be one of {', '.join(SPECIALIST_DEMAND_METHODS)}, "
                              f"got {self.specialist_demand!r}.")

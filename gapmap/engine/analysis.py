@@ -15,9 +15,11 @@ import numpy as np
 import pandas as pd
 
 from gapmap.engine.demand import SPECIALIST_KINDS, children_by_age, kind_demand
+from gapmap.engine.journeys import journey_metrics, journey_note, journey_sums
 from gapmap.engine.metrics import kind_metrics
 from gapmap.engine.pairs import (
     cost_backend,
+    journey_backend,
     lsoa_origins,
     provision_supply,
     suitable_sites,
@@ -181,7 +183,7 @@ def analyse(inputs: StudyInputs, settings: Settings | None = None) -> Results:
     """
     settings = settings or Settings()
     check_inputs(inputs)
-    backend = cost_backend(settings)
+    backend, journeys = cost_backend(settings), journey_backend(settings)
     lsoas = inputs.lsoas
     origins = lsoa_origins(lsoas)
     resident = lsoas["la_gss"].astype(str).to_numpy(dtype=object)
@@ -199,6 +201,9 @@ def analyse(inputs: StudyInputs, settings: Settings | None = None) -> Results:
         metrics = kind_metrics(kind, origins=origins, lsoa_la=resident, children_0_15=children_0_15, sites=sites,
                                demand=demand, settings=settings, backend=backend)
         columns.append(metrics.lsoa.reset_index(drop=True))
+        if journeys is not None:
+            columns.append(journey_metrics(kind, origins=origins, sites=sites, demand=demand,
+                                           backend=journeys).reset_index(drop=True))
         rows = provision["provision_id"].astype(str).isin(sites.table["provision_id"]).to_numpy()
         ids = provision.loc[rows, "provision_id"].astype(str)
         provision.loc[rows, "analysed"] = True
@@ -211,6 +216,9 @@ def analyse(inputs: StudyInputs, settings: Settings | None = None) -> Results:
                             crs=lsoas.crs)
     notes += _supply_notes(provision, settings)
     summary = la_summary(inputs.las, lsoa, provision, settings)
+    if journeys is not None:
+        summary = journey_sums(summary, lsoa, settings.kinds)
+        notes.append(journey_note(journeys))
     notes += _empty_la_notes(summary, settings)
     if any(k in SPECIALIST_KINDS for k in settings.kinds) and settings.specialist_demand == "ehcp":
         notes.append("Specialist ratios compare places where provision sits (provider LA) with estimated need where "

@@ -10,19 +10,26 @@ The metrics never compute distances themselves: they ask a backend for
 Grid, optionally times a circuity factor.  A road or walking network can be
 plugged in without touching the metrics: write a class with those two methods
 and a ``label``, or wrap a plain function with :class:`FunctionBackend`.
+
+A backend's ``unit`` says what its costs are: ``"metres"`` (the default when a
+backend does not say) or ``"minutes"`` (:class:`CarTime`, estimated car time;
+:class:`gapmap.travel.routing.RoutedTime`, routed on a road network).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol, runtime_checkable
 
 import numpy as np
 import pandas as pd
+from scipy.spatial import cKDTree
 
 from gapmap.engine.distance import nearest, pairs_nearer, pairs_within
+from gapmap.engine.fca import positions_in
 from gapmap.errors import InputError
+from gapmap.travel.model import CarTimeModel, default_model
 
 #: A function backend: (origins, destinations, max_cost) -> long table origin, dest, cost.
 CostFunction = Callable[[pd.DataFrame, pd.DataFrame, float], pd.DataFrame]
@@ -39,6 +46,7 @@ class CostBackend(Protocol):
     #: How costs are measured, shown wherever the figures are, e.g.
     #: ``"straight line (EPSG:27700)"``.
     label: str
+    #: Unit of the costs: ``"metres"`` or ``"minutes"`` (see :func:`cost_unit`).
 
     def costs(self, origins: pd.DataFrame, destinations: pd.DataFrame, *, max_cost: float) -> pd.DataFrame:
         """Every pair with cost <= ``max_cost``: columns ``origin``, ``dest``, ``cost`` (metres)."""
@@ -180,3 +188,95 @@ def coordinates(ids: pd.Series | pd.Index, easting: object, northing: object) ->
         {"x": np.asarray(easting, dtype="float64"), "y": np.asarray(northing, dtype="float64")},
         index=pd.Index(np.asarray(ids, dtype=object), dtype=object),
     )
+
+
+
+def cost_unit(backend: CostBackend) -> str:
+    """Unit of a backend's costs: its ``unit`` attribute, else ``"metres"``."""
+    return str(getattr(backend, "unit", "metres"))
+
+
+@dataclass(frozen=True)
+class CarTime:
+    """Estimated car minutes from :mod:`gapmap.travel` (a calibrated model, no road network needed).
+
+    Parameters
+    ----------
+    model
+        The car time model; default the one shipped with gapmap.
+
+    Examples
+    --------
+    >>> o = pd.DataFrame({"x": [424_900.0], "y": [564_300.0]}, index=["newcastle"])
+    >>> d = pd.DataFrame({"x": [427_300.0, 424_000.0], "y": [542_300.0, 565_000.0]}, index=["durham", "near"])
+    >>> CarTime().nearest(o, d)["dest"].tolist()
+    ['near']
+    """
+
+    model: CarTimeModel = field(default_factory=default_model)
+    unit: str = "minutes"
+
+    @property
+    def label(self) -> str:
+        """``"estimated car time (...)"`` with the model's held-out error."""
+        v = self.model.validation
+        if not v:
+            return "estimated car time (model without a measured error)"
+        return (f"estimated car time (gapmap model calibrated on OpenStreetMap-routed car times without traffic; "
+                f"held-out error median {v['all_median_abs_min']:.1f} min, 90th percentile "
+                f"{v['all_p90_abs_min']:.1f} min; urban {v['urban_median_abs_min']:.1f}/{v['urban_p90_abs_min']:.1f}, "
+                f"rural {v['rural_median_abs_min']:.1f}/{v['rural_p90_abs_min']:.1f} min)")
+
+    @property
+    def validation_note(self) -> str:
+        """How the error in :attr:`label` was measured (see ``benchmarks/travel_validation.md``)."""
+        v = self.model.validation
+        if "method" not in v:
+            return ""
+        return (f"Estimated car time error measured by {v['method']}, against {v['reference']}; {v['urban_proxy']} "
+                "(benchmarks/travel_validation.md).")
+
+    def _minutes(self, origins: pd.DataFrame, destinations: pd.DataFrame, rows: np.ndarray,
+                 cols: np.ndarray) -> np.ndarray:
+        o = origins[["x", "y"]].to_numpy(dtype="float64")[rows]
+        d = destinations[["x", "y"]].to_numpy(dtype="float64")[cols]
+        return self.model.pair_minutes(o, d)
+
+    def costs(self, origins: pd.DataFrame, destinations: pd.DataFrame, *, max_cost: float) -> pd.DataFrame:
+        """Pairs within ``max_cost`` estimated car minutes (inclusive); ``cost`` in minutes."""
+        table = pairs_within(origins, destinations, float(self.model.reach_m(max_cost)))
+        if len(table) == 0:
+            return table
+        rows = positions_in(origins.index, table["origin"])
+        cols = positions_in(destinations.index, table["dest"])
+        table["cost"] = self._minutes(origins, destinations, rows, cols)
+        return table[table["cost"].to_numpy() <= max_cost].reset_index(drop=True)
+
+    def nearest(self, origins: pd.DataFrame, destinations: pd.DataFrame) -> pd.DataFrame:
+        """Quickest destination per origin by estimated car time (exact under the model).
+
+        The straight-line nearest site bounds each origin's best time; every
+        site that could beat it lies within :meth:`CarTimeModel.reach_m` of
+        that bound, so only those are timed.
+        """
+        result = pd.DataFrame({"dest": pd.Series(pd.NA, index=origins.index, dtype="object"), "cost": np.nan},
+                              index=origins.index)
+        if len(origins) == 0 or len(destinations) == 0:
+            return result
+        o = origins[["x", "y"]].to_numpy(dtype="float64")
+        d = destinations[["x", "y"]].to_numpy(dtype="float64")
+        tree = cKDTree(d)
+        _, first = tree.query(o, k=1)
+        bound = self.model.pair_minutes(o, d[first])
+        found = tree.query_ball_point(o, r=self.model.reach_m(bound + 1e-6))
+        rows = np.repeat(np.arange(len(o)), [len(f) for f in found])
+        cols = np.concatenate([np.asarray(f, dtype=np.int64) for f in found])
+        minutes = self.model.pair_minutes(o[rows], d[cols])
+        order = np.lexsort((cols, minutes, rows))
+        rows, cols, minutes = rows[order], cols[order], minutes[order]
+        first_of = np.r_[True, rows[1:] != rows[:-1]]
+        best_rows, best_cols = rows[first_of], cols[first_of]
+        ids = np.asarray(destinations.index, dtype=object)
+        result.iloc[best_rows, 0] = ids[best_cols]
+        result.iloc[best_rows, 1] = minutes[first_of]
+        return result

@@ -18,9 +18,11 @@ import pandas as pd
 from gapmap.engine._kind_data import ALL_NEEDS
 from gapmap.engine.analysis import Results
 from gapmap.engine.clusters import ADJACENCY_TOLERANCE_M
+from gapmap.engine.journeys import AREA_DEFINITIONS, LSOA_DEFINITIONS
+from gapmap.engine.transport import DEFINITIONS as TRANSPORT_DEFINITIONS
 from gapmap.engine.opportunities import OBJECTIVES
 from gapmap.engine import together_columns
-from gapmap.engine.pairs import cost_backend
+from gapmap.engine.pairs import cost_backend, journey_backend
 from gapmap.model import KIND_LABELS, KINDS
 from gapmap.settings import METRES_PER_MILE, Settings
 
@@ -293,6 +295,9 @@ DEFINITIONS: dict[str, dict[str, tuple[str, str]]] = {
 for _table, _extra in together_columns.EXTRA_COLUMNS.items():
     DEFINITIONS[_table].update(_extra)
 DEFINITIONS.update(together_columns.DEFINITIONS)
+for _table, _extra in (("lsoa", {**LSOA_DEFINITIONS, **AREA_DEFINITIONS}),
+                       ("la_summary", {**AREA_DEFINITIONS, **TRANSPORT_DEFINITIONS}), ("ca_summary", AREA_DEFINITIONS)):
+    DEFINITIONS[_table].update(_extra)
 
 TABLE_TITLES = {
     "lsoa": "lsoa.csv (GeoPackage layer `lsoa`): one row per LSOA",
@@ -338,6 +343,7 @@ def _fill(template: str, kind: str, band: str | None, settings: Settings, result
         rules=settings.rule_set.name, catchment=f"{settings.catchment(kind):,.0f} m", steps=steps,
         sigma=f"{settings.gaussian_sigma(kind):,.0f} m", distance=distance, band=band or "", band_miles=band_miles,
         demand=_demand_text(kind, settings, results),
+        journey=getattr(journey_backend(settings), "label", "no journey-time backend"),
     )
 
 

@@ -23,6 +23,11 @@ def cost_backend(settings: Settings) -> CostBackend:
     return StraightLine(circuity=float(settings.circuity))
 
 
+def journey_backend(settings: Settings) -> CostBackend | None:
+    """The journey-time backend (minutes) ``settings`` asks for, or ``None`` for no journey-time outputs."""
+    return None if settings.journey_backend is None else as_backend(settings.journey_backend)
+
+
 def lsoa_origins(lsoas: pd.DataFrame) -> pd.DataFrame:
     """LSOA centroids as the backends take them: ``x``, ``y`` indexed by ``lsoa_code``."""
     return coordinates(lsoas["lsoa_code"], lsoas["centroid_easting"], lsoas["centroid_northing"])

@@ -14,6 +14,7 @@ import pandas as pd
 from gapmap.engine.analysis import DISTANCE_METHOD, Results
 from gapmap.model import KIND_LABELS
 from gapmap.render.features import EXPLANATION_COLUMNS, flow_table
+from gapmap.render.journeys import journey_context
 from gapmap.render.maps import MapPage, distance_band_counts
 from gapmap.render.metrics import kind_noun
 from gapmap.render.pages import frame_table, render_page
@@ -175,6 +176,7 @@ def summary_context(results: Results, *, maps: Sequence[MapPage] = (), tables: S
         "cards": _cards(results),
         "beyond": frame_table(beyond, footer=["All LAs", *beyond.drop(columns="Local authority").sum().tolist()]),
         "places": _places_parts(results),
+        "journeys": journey_context(results),
         "forecast": forecast,
         "together": together_context(results),
         "opportunities": _opportunities(results),
