@@ -12,6 +12,7 @@ from gapmap.engine.demand import KindDemand
 from gapmap.engine.journeys import journey_metrics
 from gapmap.engine.metrics import Sites
 from gapmap.errors import InputError
+from gapmap.render.metrics import kind_metrics
 from gapmap.render.report import summary_page
 from gapmap.settings import Settings
 from gapmap.travel.model import CarTimeModel
@@ -44,6 +45,8 @@ def test_counts_beyond_the_norms_by_hand():
     np.testing.assert_allclose(out["special_need_beyond_45min"], [3.0, 12.0])
     np.testing.assert_allclose(out["special_need_beyond_60min"], [3.0, 7.0])
     np.testing.assert_allclose(out["special_need_beyond_75min"], [3.0, 0.0])
+    # Within 45 minutes: L1 -> A (40). A's 10 places for L1's demand of 5; L2 reaches nothing.
+    np.testing.assert_allclose(out["special_2sfca_45min"], [2.0, np.nan])
 
 
 def test_no_site_counts_as_beyond_every_time():
@@ -91,6 +94,9 @@ def test_summary_page_shows_journey_times_next_to_distance(ne_time):
     assert "<h2>Journey times</h2>" in page
     assert "more than 45 minutes (estimated car time)" in page and "more than 75 minutes" in page
     assert "beyond the walking distance for their age (straight line)" in page
+    metric = next(m for m in kind_metrics(ne_time.lsoa, "special", ne_time.settings) if m.unit == "minutes")
+    assert metric.column == "special_journey_min" and metric.breaks == (0, 15, 30, 45, 60, 75)
+    assert "estimated car time" in metric.label
 
 
 def test_build_cost_time_writes_journey_columns_and_costs(tmp_path):

@@ -95,7 +95,10 @@ def test_held_out_north_east_units_from_the_fixture():
 @pytest.mark.shared
 @pytest.mark.slow
 def test_held_out_north_east_region_does_not_get_worse():
-    """North East units held out, fitted on northern England (benchmarks/travel_validation.md, quick check)."""
+    """North East units held out, fitted on northern England (benchmarks/travel_validation.md, quick check).
+
+    Measured: median 3.00, 90th percentile 6.63 minutes on 9,644 held-out pairs within 60 km.
+    """
     from gapmap.travel.reference import reference_pairs
 
     northern = ("North East", "North West", "Yorkshire and The Humber")
@@ -103,8 +106,9 @@ def test_held_out_north_east_region_does_not_get_worse():
     pairs = pairs[pairs["origin_region"].isin(northern) & pairs["dest_region"].isin(northern)]
     spec = Spec("chosen", knots_km=(5.0, 15.0, 40.0), access=True, speed=True)
     table = error_table(leave_one_region_out(spec, pairs, regions=["North East"])).set_index("setting")
-    assert table.loc["all", "median_abs_min"] <= 3.0
-    assert table.loc["all", "p90_abs_min"] <= 7.0
+    assert table.loc["all", "pairs"] == 9_644
+    assert table.loc["all", "median_abs_min"] <= 3.15
+    assert table.loc["all", "p90_abs_min"] <= 6.9
 
 
 def test_time_backend_matches_brute_force():

@@ -17,6 +17,7 @@ import pandas as pd
 
 from gapmap.engine.costs import CostBackend, cost_unit
 from gapmap.engine.demand import KindDemand
+from gapmap.engine.fca import catchment_scores, positions_in
 from gapmap.engine.metrics import Sites, _nearest_by_group
 from gapmap.engine.supply import serves_age, serves_need
 from gapmap.errors import InputError
@@ -26,6 +27,9 @@ JOURNEY_NORMS_MIN: tuple[tuple[int, int, float], ...] = ((0, 10, 45.0), (11, 19,
 
 #: Time bands (minutes) for the ``{kind}_need_beyond_{b}min`` counts; 45 and 75 are the norms.
 TIME_BANDS_MIN: tuple[float, ...] = (15.0, 30.0, 45.0, 60.0, 75.0)
+
+#: Floating-catchment radius on time (minutes): places within the primary-age journey norm.
+CATCHMENT_MIN = 45.0
 
 #: Per-kind LSOA columns summed into the LA and CA summaries.
 SUMMED = ("need_beyond_journey_norm", "children_beyond_journey_norm",
@@ -76,7 +80,9 @@ def journey_metrics(kind: str, *, origins: pd.DataFrame, sites: Sites, demand: K
         Indexed like ``origins``: ``{kind}_nearest_by_time_id``,
         ``{kind}_journey_min`` (to the quickest site of the kind serving any of
         its ages; NaN when there is none), ``{kind}_need_beyond_journey_norm``,
-        ``{kind}_children_beyond_journey_norm`` and ``{kind}_need_beyond_{b}min``.
+        ``{kind}_children_beyond_journey_norm``, ``{kind}_need_beyond_{b}min``
+        and ``{kind}_2sfca_45min`` (two-step floating catchment on time: places
+        within :data:`CATCHMENT_MIN` minutes per child needing one).
         "No suitable site" counts as beyond every time.
     """
     check_time_backend(backend)
@@ -106,6 +112,11 @@ def journey_metrics(kind: str, *, origins: pd.DataFrame, sites: Sites, demand: K
     }
     for minutes in TIME_BANDS_MIN:
         out[f"{kind}_need_beyond_{minutes:g}min"] = (by_group * ~(need_cost <= minutes)).sum(axis=(1, 2))
+    pairs = backend.costs(origins, sites.points, max_cost=CATCHMENT_MIN)
+    o, j = positions_in(origins.index, pairs["origin"]), positions_in(sites.points.index, pairs["dest"])
+    known = (o >= 0) & (j >= 0)
+    _, out[f"{kind}_2sfca_{CATCHMENT_MIN:g}min"] = catchment_scores(
+        demand.demand.sum(axis=1), table["places"].to_numpy(dtype="float64"), o[known], j[known], 1.0)
     return pd.DataFrame(out, index=origins.index)
 
 
@@ -137,6 +148,9 @@ LSOA_DEFINITIONS: dict[str, tuple[str, str]] = {
                                   "ages {ages}) by {journey}; blank when there is none"),
     "{kind}_journey_min": ("minutes (estimate)", "Journey time one way to that provision, {journey}; blank when "
                            "there is none"),
+    f"{{kind}}_2sfca_{CATCHMENT_MIN:g}min": (
+        "places per child", f"Two-step floating catchment on time: places within {CATCHMENT_MIN:g} minutes shared "
+        f"among the demand within {CATCHMENT_MIN:g} minutes of each site, {{journey}}; blank when none is within reach"),
 }
 AREA_DEFINITIONS: dict[str, tuple[str, str]] = {
     "{kind}_need_beyond_journey_norm": (

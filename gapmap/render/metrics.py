@@ -178,6 +178,32 @@ def distance_metric(kind: str, settings: Settings) -> Metric:
     )
 
 
+#: Journey-time bands (minutes); 45 and 75 are the primary- and secondary-age journey norms.
+TIME_BANDS_MIN: tuple[float, ...] = (0, 15, 30, 45, 60, 75)
+
+
+def journey_metric(kind: str, settings: Settings) -> Metric:
+    """Journey time (minutes) from each LSOA to the quickest provision of ``kind``, in 15-minute bands.
+
+    Examples
+    --------
+    >>> journey_metric("special", Settings()).label
+    'Journey time to the quickest special school (estimated car time)'
+    """
+    label = str(getattr(settings.journey_backend, "label", "estimated car time"))
+    measure = "routed car time" if label.startswith("routed") else "estimated car time"
+    return Metric(
+        column=f"{kind}_journey_min",
+        label=f"Journey time to the quickest {kind_noun(kind)} ({measure})",
+        unit="minutes",
+        scale=1.0,
+        breaks=TIME_BANDS_MIN,
+        colours=_palette(len(TIME_BANDS_MIN), reverse=False),
+        decimals=0,
+        no_data=f"no {kind_noun(kind)} in the study area",
+    )
+
+
 #: Optional per-kind LSOA columns drawn when the engine provides them, in layer order:
 #: suffix -> (label template, unit, higher value is a worse gap).  Of the floating-catchment
 #: ratios only the first present is drawn (enhanced 2SFCA, else 2SFCA).
@@ -210,6 +236,8 @@ def kind_metrics(lsoa: pd.DataFrame, kind: str, settings: Settings) -> list[Metr
         Metrics whose column exists and has at least one value.
     """
     metrics = [distance_metric(kind, settings)]
+    if f"{kind}_journey_min" in lsoa.columns:
+        metrics.append(journey_metric(kind, settings))
     label = kind_noun(kind)
     miles = settings.threshold(kind) / METRES_PER_MILE
     ratio_drawn = False
