@@ -191,8 +191,8 @@ def shrink(local: float, se: float, prior: float, tau2: float) -> tuple[float, f
 
     Examples
     --------
-    >>> shrink(0.2, 0.1, 0.05, 0.01)
-    (0.125, 0.5)
+    >>> [round(v, 6) for v in shrink(0.2, 0.1, 0.05, 0.01)]
+    [0.125, 0.5]
     """
     if not np.isfinite(se):
         return float(prior), 0.0

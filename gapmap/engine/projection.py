@@ -15,9 +15,17 @@ import pandas as pd
 
 from gapmap.engine.analysis import Results
 from gapmap.engine.demand import PLACEMENT_COLUMNS, SPECIALIST_KINDS
-from gapmap.engine.forecast import Forecast, calendar_year, forecast_need, time_period, with_places
+from gapmap.engine.forecast import (
+    BACKTEST_FIT_UNTIL,
+    Forecast,
+    calendar_year,
+    forecast_need,
+    time_period,
+    with_places,
+)
 from gapmap.errors import InputError
 from gapmap.inputs import StudyInputs
+from gapmap.model import KIND_LABELS
 from gapmap.settings import Settings
 
 #: Columns of the ``forecast`` table, in order.
@@ -55,20 +63,27 @@ def method_note(forecast: Forecast) -> str:
     errors = forecast.backtest
     longest = int(errors["horizon"].max())
     at = errors[errors["horizon"] == longest]
-    special = at[at["kind"] == "special"]
-    ape = (special["error"].abs() / special["actual"].where(special["actual"] > 0)).dropna()
+    ape = (at["error"].abs() / at["actual"].where(at["actual"] > 0)).groupby(at["kind"]).agg(["median", _p90])
+    ape = ape.reindex([k for k in SPECIALIST_KINDS if k in ape.index])
+    kinds = "; ".join(f"{KIND_LABELS[kind]} {row['median']:.0%} (90th percentile {row['_p90']:.0%})"
+                      for kind, row in ape.iterrows())
     pool = f"{errors['la_gss'].nunique()} LAs" + (" of England" if forecast.prior == "England" else "")
+    first = int(forecast.table["year"].min())
     return (
         f"Forecast of need to {forecast.horizon} (an estimate): per LA and kind, the trend of EHC plans placed in "
-        f"that kind (DfE SEN2, January {forecast.latest - 6}-{forecast.latest}), fitted as a log-linear growth "
-        f"rate, shrunk towards {forecast.prior}'s growth in proportion to the LA's noise (empirical Bayes), and "
-        f"projected from the January {forecast.latest} count; places are today's. Back-test: fitted on "
-        f"2019-2022 and compared with 2023-{forecast.latest} over {pool}, special school placements {longest} "
-        f"years ahead were within {ape.median():.1%} of the count for half the LAs (90th percentile "
-        f"{ape.quantile(0.9):.1%}); the 80% band (lower, upper) is the 10th-90th percentile of those errors, "
-        "widened in proportion to the years ahead. AP, SEN unit and resourced provision counts are small and "
-        "were reclassified when SEN2 changed to pupil-level data in 2023, so their bands are very wide."
+        f"that kind (DfE SEN2, January {first}-{forecast.latest}), fitted as a log-linear growth rate, shrunk "
+        f"towards {forecast.prior}'s growth in proportion to the LA's noise (empirical Bayes), and projected from "
+        f"the January {forecast.latest} count; places are today's. Back-test (fitted on {first}-"
+        f"{BACKTEST_FIT_UNTIL}, compared with {BACKTEST_FIT_UNTIL + 1}-{forecast.latest} over {pool}): median "
+        f"error {longest} years ahead {kinds}. The 80% band (lower, upper) is the 10th-90th percentile of the "
+        "back-test's errors, widened in proportion to the years ahead. Only special school projections are "
+        "close enough for planning: AP, SEN unit and resourced provision counts are small and were reclassified "
+        "when SEN2 changed to pupil-level data in 2023, so treat their projections as indicative."
     )
+
+
+def _p90(values: pd.Series) -> float:
+    return float(values.quantile(0.9))
 
 
 def _places(results: Results) -> dict[str, pd.Series]:

@@ -158,8 +158,15 @@ def forecast_rows(results: Results, kind: str) -> pd.DataFrame:
         Text cells, whole numbers: LA, EHC plans at the latest count, projected
         need at the horizon with its band, places today, more places needed
         by the horizon, and the first year need exceeds today's places.
+
+    Raises
+    ------
+    ValueError
+        If ``results`` has no forecast table.
     """
     table = results.forecast
+    if table is None:
+        raise ValueError("These results have no forecast table; add it with gapmap.engine.projection.forecast_results.")
     latest = int(table.loc[table["observed"].astype(bool), "year"].max())
     horizon = int(table["year"].max())
     rows = table[table["kind"] == kind]
