@@ -27,8 +27,11 @@ DEFAULT_OUT = Path("maps")
 SCENARIOS_FOLDER = "scenarios"
 
 
-def write_outputs(results: Results, folder: Path, *, tiles: str | None = "OpenStreetMap") -> None:
-    """Write maps (HTML and PNG), summary page, GeoPackage and CSV tables of ``results`` into ``folder``.
+def write_outputs(
+    results: Results, folder: Path, *, tiles: str | None = "OpenStreetMap",
+    progress: Callable[[str], None] = lambda _: None,
+) -> None:
+    """Write maps (HTML and PNG), report, summary page, GeoPackage and CSV tables of ``results`` into ``folder``.
 
     Parameters
     ----------
@@ -38,6 +41,8 @@ def write_outputs(results: Results, folder: Path, *, tiles: str | None = "OpenSt
         An existing, empty folder.
     tiles
         Base map tiles for the interactive maps (``None`` for none).
+    progress
+        Called with a sentence when an optional output (the PDF) cannot be made.
     """
     tables = {
         "lsoa": results.lsoa,
@@ -63,7 +68,7 @@ def write_outputs(results: Results, folder: Path, *, tiles: str | None = "OpenSt
     for name, frame in csvs.items():
         write_csv(frame, folder / "tables" / f"{name}.csv")
     write_data_dictionary(results, folder / "tables" / "README.md", tables=csvs)
-    write_report(results, folder, tiles=tiles)
+    write_report(results, folder, tiles=tiles, progress=progress)
 
 
 def build(
@@ -120,7 +125,7 @@ def build(
         progress("projecting need")
         results = forecast_results(results, horizon=horizon)
         progress("writing maps and tables")
-        write_outputs(results, staging, tiles=tiles)
+        write_outputs(results, staging, tiles=tiles, progress=progress)
         _keep_scenarios(target, staging)
     return target
 

@@ -275,3 +275,30 @@ def test_a_click_or_tap_on_an_area_opens_its_popup(page, ne_build):
     text = popup.inner_text()
     assert "Children aged 0-15" in text and "Local authority" in text
     assert page.errors == [] and page.outside == []
+
+
+def test_report_travels_alone_with_its_images(page, ne_build, tmp_path):
+    alone = tmp_path / "forwarded" / "report.html"
+    alone.parent.mkdir()
+    shutil.copyfile(ne_build / "report.html", alone)
+    page.page.goto(alone.as_uri())
+    page.page.wait_for_load_state("load")
+    images = page.page.evaluate("() => [...document.images].map(i => [i.naturalWidth, i.alt])")
+    assert len(images) >= 8 and all(width > 0 for width, _ in images), images
+    assert page.errors == [] and page.outside == []
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.page.screenshot(path=str(ARTIFACTS / "report-first-screen.png"))
+
+
+def test_each_key_finding_leads_to_its_table_or_chart(page, ne_build):
+    page.page.goto((ne_build / "index.html").as_uri())
+    links = page.page.locator("#key-findings li a")
+    assert 5 <= links.count() <= 8
+    for i in range(links.count()):
+        target = links.nth(i).get_attribute("href")
+        links.nth(i).click()
+        assert page.page.evaluate("() => location.hash") == target
+        assert page.page.locator(target).is_visible()
+        assert page.page.evaluate(f"() => document.querySelector('{target}').getBoundingClientRect().top") < 60
+        page.page.evaluate("() => window.scrollTo(0, 0)")
+    assert page.errors == [] and page.outside == []

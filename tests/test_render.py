@@ -5,6 +5,8 @@ from __future__ import annotations
 import dataclasses
 import json
 import re
+import sys
+from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
@@ -16,7 +18,9 @@ from PIL import Image
 from gapmap.errors import InputError
 from gapmap.render import map_pages, overview_map, study_map, summary_page
 from gapmap.render.assets import map_assets
+from gapmap.render.document import write_pdf
 from gapmap.render.features import flow_table, web_base
+from gapmap.render.findings import about
 from gapmap.render.images import map_png
 from gapmap.render.layers import script_json
 from gapmap.render.maps import distance_band_counts, tile_layer
@@ -26,6 +30,7 @@ from gapmap.render.popups import metric_texts, provision_values
 from gapmap.settings import METRES_PER_MILE
 
 EVIL = "<script>alert(1)</script>"
+ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
 TEMPLATE = "{{ 7 * 7 }}{% raw %}"
 
 
@@ -227,3 +232,57 @@ def test_counts_in_popups_are_whole_numbers(ne_results):
     lsoa = ne_results.lsoa.assign(special_shortfall=np.linspace(0, 50.4, len(ne_results.lsoa)))
     shortfall = next(m for m in kind_metrics(lsoa, "special", ne_results.settings) if m.unit == "places")
     assert metric_texts(lsoa, shortfall)[-1] == "50 places"
+
+
+def test_key_findings_come_first_and_link_to_their_evidence(ne_build, ne_results):
+    index = (ne_build / "index.html").read_text(encoding="utf-8")
+    findings = index[index.index('id="key-findings"'):index.index("</section>", index.index('id="key-findings"'))]
+    items = re.findall(r"<li>(.*?) <a href=\"#([\w-]+)\">", findings, re.S)
+    assert 5 <= len(items) <= 8
+    assert index.index("Key findings") < index.index("Headline figures")
+    ids = re.findall(r'id="([^"]+)"', index)
+    assert len(ids) == len(set(ids)), "no id twice"
+    for _, target in items:
+        assert target in ids, target
+    need = ne_results.la_summary["special_need_beyond"].sum()
+    assert items[0][0].startswith(f"About {about(need)} children who need a special school place live beyond the "
+                                  "walking distance for their age")
+    assert "2 miles at ages 0-7, 3 miles at 8-16, measured in a straight line" in items[0][0]
+    assert "EHC plans, 2024/25" in items[0][0]
+    assert "an alternative provision place" in findings
+
+
+def test_about_rounds_to_two_significant_figures():
+    assert [about(v) for v in (0.4, 99.5, 104, 1746, 15_500, float("nan"))] == [
+        "0", "100", "100", "1,700", "16,000", "an unknown number of"]
+
+
+def test_report_html_needs_no_other_file(ne_build):
+    report = (ne_build / "report.html").read_text(encoding="utf-8")
+    links = re.findall(r'(?:href|src)="([^"]*)"', report)
+    assert links and all(link.startswith(("#", "data:image/png;base64,")) for link in links), set(links) - {""}
+    images = [link for link in links if link.startswith("data:")]
+    assert len(images) >= len(list(ne_build.glob("map*.html"))) + 3, "every map and the charts are inline"
+    assert report.count('class="la-section"') == 7
+    index = (ne_build / "index.html").read_text(encoding="utf-8")
+    assert 'href="report.html"' in index and 'href="report.pdf"' in index
+
+
+def test_report_pdf_is_a4_with_a_page_per_section(ne_build):
+    pdfium = pytest.importorskip("pypdfium2", reason="pypdfium2 (a test dependency) renders the PDF")
+    pdf = pdfium.PdfDocument(ne_build / "report.pdf")
+    width, height = pdf[0].get_size()
+    assert (round(width), round(height)) == (595, 842), "A4 in points"
+    assert len(pdf) >= 7 + 5, "one page per LA and per section at least"
+    text = pdf[0].get_textpage().get_text_range()
+    assert "Key findings" in text
+    ARTIFACTS.mkdir(exist_ok=True)
+    pdf[0].render(scale=1.5).to_pil().save(ARTIFACTS / "report-page-1.png")
+    pdf.close()
+
+
+def test_without_weasyprint_the_build_says_why_there_is_no_pdf(monkeypatch, tmp_path):
+    monkeypatch.setitem(sys.modules, "weasyprint", None)  # import raises ImportError
+    reason = write_pdf("<p>x</p>", tmp_path / "report.pdf")
+    assert reason.startswith("report.pdf was not made: WeasyPrint could not start") and "Pango" in reason
+    assert not (tmp_path / "report.pdf").exists()

@@ -352,8 +352,8 @@ def overview_map(
     return study_map(results, kind=None, tiles=tiles, base=base, focus=kind)
 
 
-def distance_band_counts(results: Results, kind: str) -> pd.Series:
-    """Children aged 0-15 per straight-line distance band (miles) to the nearest provision of ``kind``.
+def distance_band_counts(results: Results, kind: str, *, column: str = "children_0_15") -> pd.Series:
+    """Children aged 0-15 (or another LSOA count) per straight-line distance band (miles) to ``kind``.
 
     Parameters
     ----------
@@ -361,6 +361,8 @@ def distance_band_counts(results: Results, kind: str) -> pd.Series:
         Engine results.
     kind
         Provision kind.
+    column
+        LSOA column counted, e.g. ``"special_demand"`` for the estimated need.
 
     Returns
     -------
@@ -371,8 +373,10 @@ def distance_band_counts(results: Results, kind: str) -> pd.Series:
     metric = distance_metric(kind, results.settings)
     classes = metric.classes(results.lsoa)
     labels = [f"{label} miles" for label in metric.class_labels()]
-    children = results.lsoa["children_0_15"].to_numpy()
-    counts = {label: int(children[classes == i].sum()) for i, label in enumerate(labels)}
+    children = pd.to_numeric(results.lsoa[column], errors="coerce").fillna(0).to_numpy()
+    whole = column == "children_0_15"
+    counts = {label: children[classes == i].sum() for i, label in enumerate(labels)}
     if (classes < 0).any():
-        counts[metric.no_data] = int(children[classes < 0].sum())
-    return pd.Series(counts, name="children_0_15")
+        counts[metric.no_data] = children[classes < 0].sum()
+    series = pd.Series(counts, name=column)
+    return series.astype(int) if whole else series

@@ -7,17 +7,19 @@ when present and skipped when not.
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from typing import Any, Mapping, Sequence
 
 import pandas as pd
 
 from gapmap.engine.analysis import DISTANCE_METHOD, Results
 from gapmap.model import KIND_LABELS
+from gapmap.render.charts import Chart
 from gapmap.render.features import EXPLANATION_COLUMNS, flow_table
 from gapmap.render.journeys import journey_context
 from gapmap.render.maps import MapPage, distance_band_counts
 from gapmap.render.metrics import kind_noun
 from gapmap.render.pages import frame_table, render_page
+from gapmap.render.sections import ChartView, ImageSource, chart_views, sections_context, slug
 from gapmap.render.symbols import SPECIALIST_KINDS
 from gapmap.render.together_section import together_context
 from gapmap.settings import METRES_PER_MILE
@@ -71,7 +73,7 @@ PLACES_COLUMNS: dict[str, str] = {
 }
 
 
-def _places_parts(results: Results) -> list[dict[str, Any]]:
+def _places_parts(results: Results, views: Mapping[str, ChartView]) -> list[dict[str, Any]]:
     summary = results.la_summary
     parts = []
     for kind in results.settings.kinds:
@@ -94,18 +96,20 @@ def _places_parts(results: Results) -> list[dict[str, Any]]:
         if proxy in summary.columns and summary[proxy].sum() > 0:
             proxies, places = int(summary[proxy].sum()), int(summary[f"{kind}_places"].sum())
             note = f"{proxies:,} of {places:,} places are pupils on roll used as a proxy, because the source gives no capacity."
-        parts.append({"heading": KIND_LABELS[kind], "note": note,
+        parts.append({"heading": KIND_LABELS[kind], "note": note, "slug": slug(kind),
+                      "chart": views.get(f"places-{slug(kind)}"),
                       "table": frame_table(table, footer=["All LAs (pooled)", *totals.tolist()])})
     return parts
 
 
-def _band_parts(results: Results) -> list[dict[str, Any]]:
+def _band_parts(results: Results, views: Mapping[str, ChartView]) -> list[dict[str, Any]]:
     parts = []
     for kind in results.settings.kinds:
         if kind not in SPECIALIST_KINDS:
             continue
         counts = distance_band_counts(results, kind).rename("Children 0-15").rename_axis("Straight-line distance")
         parts.append({"heading": f"Children by straight-line distance to the nearest {kind_noun(kind)}",
+                      "slug": slug(kind), "chart": views.get(f"distance-{slug(kind)}"),
                       "table": frame_table(counts.reset_index())})
     return parts
 
@@ -148,9 +152,16 @@ def _opportunities(results: Results) -> dict[str, Any] | None:
     return {"shown": len(frame), "total": len(table), "table": frame_table(frame)}
 
 
-def summary_context(results: Results, *, maps: Sequence[MapPage] = (), tables: Sequence[str] = (),
-                    forecast: dict[str, Any] | None = None) -> dict[str, Any]:
-    """What the summary page says, for ``templates/summary.html``.
+def summary_context(
+    results: Results,
+    *,
+    maps: Sequence[MapPage] = (),
+    tables: Sequence[str] = (),
+    charts: Mapping[str, Sequence[Chart]] | None = None,
+    forecast: dict[str, Any] | None = None,
+    src: ImageSource = str,
+) -> dict[str, Any]:
+    """What the summary page and the report say, for ``templates/summary.html`` and ``report.html``.
 
     Parameters
     ----------
@@ -160,8 +171,12 @@ def summary_context(results: Results, *, maps: Sequence[MapPage] = (), tables: S
         The interactive maps written beside the page (linked with their PNG).
     tables
         File names of the CSV tables in ``tables/``.
+    charts
+        Charts per kind (:func:`gapmap.render.charts.study_charts`), their PNGs written beside the page.
     forecast
         The forecast block (:func:`gapmap.render.forecast.forecast_context`), or ``None``.
+    src
+        How the page refers to an image file (default: by its relative path).
 
     Returns
     -------
@@ -170,19 +185,22 @@ def summary_context(results: Results, *, maps: Sequence[MapPage] = (), tables: S
     """
     inputs = results.inputs
     beyond = _beyond_table(results)
+    views = chart_views(charts or {}, src)
     return {
+        **sections_context(results, views),
         "title": f"Gaps in school provision: {inputs.name}",
         "distance_method": DISTANCE_METHOD,
         "cards": _cards(results),
         "beyond": frame_table(beyond, footer=["All LAs", *beyond.drop(columns="Local authority").sum().tolist()]),
-        "places": _places_parts(results),
+        "places": _places_parts(results, views),
         "journeys": journey_context(results),
         "forecast": forecast,
         "together": together_context(results),
+        "src": src,
         "opportunities": _opportunities(results),
         "flows": _flow_parts(results),
         "top_flows": TOP_FLOWS,
-        "bands": _band_parts(results),
+        "bands": _band_parts(results, views),
         "maps": list(maps),
         "tables": list(tables),
         "excluded": len(inputs.excluded),
@@ -191,9 +209,17 @@ def summary_context(results: Results, *, maps: Sequence[MapPage] = (), tables: S
     }
 
 
-def summary_page(results: Results, *, maps: Sequence[MapPage] = (), tables: Sequence[str] = (),
-                 forecast: dict[str, Any] | None = None) -> str:
-    """Render the study area's summary page as a self-contained HTML string.
+def summary_page(
+    results: Results,
+    *,
+    maps: Sequence[MapPage] = (),
+    tables: Sequence[str] = (),
+    charts: Mapping[str, Sequence[Chart]] | None = None,
+    forecast: dict[str, Any] | None = None,
+    report_files: Sequence[tuple[str, str]] = (),
+    report_note: str | None = None,
+) -> str:
+    """Render the study area's summary page (``index.html``), which links the files beside it.
 
     Parameters
     ----------
@@ -203,12 +229,20 @@ def summary_page(results: Results, *, maps: Sequence[MapPage] = (), tables: Sequ
         The interactive maps written beside the page (linked with their PNG).
     tables
         File names of the CSV tables in ``tables/``.
+    charts
+        Charts per kind, their PNGs written beside the page.
     forecast
         The forecast block (:func:`gapmap.render.forecast.forecast_context`), or ``None``.
+    report_files
+        (file name, label) of the report files to link, e.g. ``("report.pdf", "PDF (A4)")``.
+    report_note
+        A sentence shown with them (e.g. why there is no PDF).
 
     Returns
     -------
     str
         The HTML document.
     """
-    return render_page("summary.html", **summary_context(results, maps=maps, tables=tables, forecast=forecast))
+    context = summary_context(results, maps=maps, tables=tables, charts=charts, forecast=forecast)
+    files = [{"name": name, "label": label} for name, label in report_files]
+    return render_page("summary.html", **context, report_files=files, report_note=report_note)
