@@ -2,10 +2,21 @@
 
 from importlib.metadata import PackageNotFoundError, version
 
-try:
-    __version__ = version("gapmap")
-except PackageNotFoundError:  # running from a source tree that is not installed
-    __version__ = "0+unknown"
+#: The distribution name on PyPI (``pip install gapmap-send``); the package and the command are ``gapmap``.
+#: ``gapmap`` itself is taken on PyPI by an unrelated project.
+DISTRIBUTION = "gapmap-send"
+
+
+def _installed_version() -> str:
+    for name in (DISTRIBUTION, "gapmap"):  # "gapmap": an editable install made before the rename
+        try:
+            return version(name)
+        except PackageNotFoundError:
+            continue
+    return "0+unknown"  # running from a source tree that is not installed
+
+
+__version__ = _installed_version()
 
 __all__ = ["Study", "__version__"]
 

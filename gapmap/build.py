@@ -114,9 +114,14 @@ def build(
     Raises
     ------
     gapmap.errors.InputError
-        If the study area's slug is not a folder name (see :func:`gapmap.paths.output_folder`).
+        If the study area's slug is not a folder name (see :func:`gapmap.paths.output_folder`), or
+        ``tiles`` is not a known base map; both are checked before the analysis.
     """
     target = output_folder(out, inputs.slug)
+    if tiles is not None:
+        from gapmap.render.maps import tile_layer
+
+        tile_layer(tiles)  # an unknown base map is refused now, not after the analysis
     with staged_directory(target) as staging:
         progress("analysing")
         results = analyse(inputs, settings)

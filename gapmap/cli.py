@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
-from importlib.metadata import version
 from pathlib import Path
 from typing import Any, TypeVar
 
 import click
 
+from gapmap import __version__
 from gapmap.build import DEFAULT_OUT, build as build_study
 from gapmap.engine.candidates import CANDIDATE_SETS
 from gapmap.travel.backends import journey_backend
@@ -63,7 +63,7 @@ class _GapmapGroup(click.Group):
 
 
 @click.group(cls=_GapmapGroup, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(version("gapmap"), prog_name="gapmap")
+@click.version_option(__version__, prog_name="gapmap")
 @click.option("--debug", is_flag=True, help="Show full tracebacks on errors.")
 @click.pass_context
 def main(ctx: click.Context, debug: bool) -> None:
@@ -82,10 +82,19 @@ def _parse_thresholds(values: tuple[str, ...]) -> dict[str, float]:
         if not sep or kind not in KINDS:
             raise click.BadParameter(f"{value!r}: expected KIND=MILES with KIND one of {', '.join(KINDS)}.")
         try:
-            thresholds[kind] = float(miles) * METRES_PER_MILE
+            distance = float(miles)
         except ValueError:
             raise click.BadParameter(f"{value!r}: {miles!r} is not a number of miles.") from None
+        if not 0 < distance < float("inf"):
+            raise click.BadParameter(f"{value!r}: the threshold must be a positive number of miles, got {miles}.")
+        thresholds[kind] = distance * METRES_PER_MILE
     return thresholds
+
+
+def _one_area(ca: str | None, la: str | None) -> None:
+    if ca and la:
+        raise click.UsageError("--ca and --la both choose the study area: give one of them (a combined authority, "
+                               "or a list of LAs).")
 
 
 def _area_options(command: _F) -> _F:
@@ -154,8 +163,11 @@ def _area_options(command: _F) -> _F:
 @_area_options
 @click.option("--offline", is_flag=True, help="With --ca/--la: use only the download cache (see `gapmap fetch`).")
 @click.option("--schools", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Own schools file (CSV with easting/northing, GeoPackage, GeoJSON, GeoParquet); replaces "
-              "the provision of the kinds it lists.")
+              help="Own schools file, replacing the provision of the kinds it lists: a CSV (with easting and "
+              "northing in British National Grid metres), GeoPackage, GeoJSON or GeoParquet with the columns "
+              "provision_id, name, kind, sector and la_gss (optional: urn, pupils, capacity, statutory_low_age, "
+              "statutory_high_age, needs, postcode); or a GIAS 'all establishment data' CSV as downloaded. "
+              "Column names may be in any case.")
 @click.option("--boundaries", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Own LSOA polygons (lsoa_code); replaces the LSOA boundaries.")
 @click.option("--population", type=click.Path(dir_okay=False, path_type=Path), default=None,
@@ -199,6 +211,7 @@ def build(
                         journey_backend=journey_backend(cost, roads))
     for kind, metres in _parse_thresholds(thresholds).items():
         settings = settings.with_threshold(kind, metres)
+    _one_area(ca, la)
     live = bool(ca or la)
     if data_file is not None and live:
         raise click.UsageError("--data reads a prepared GeoPackage: use it without --ca/--la.")
@@ -232,6 +245,7 @@ def fetch(ca: str | None, la: str | None, cache_dir: Path | None, refresh: bool)
     """
     if not (ca or la):
         raise click.UsageError("Name the area to fetch with --ca or --la.")
+    _one_area(ca, la)
     report = fetch_live(ca, la, cache_dir=cache_dir, refresh=refresh)
     click.echo(report.to_string(index=False))
 

@@ -45,3 +45,18 @@ class OutputError(GapmapError, OSError):
     """The output location cannot be written."""
 
     exit_code = 4
+
+
+def shown(value: object) -> str:
+    """Return a value as an error message shows it: numpy scalars as plain Python values, text quoted.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> shown(np.int64(-40)), shown(np.float64(2.5)), shown("forty"), shown(None)
+    ('-40', '2.5', "'forty'", 'None')
+    """
+    item = getattr(value, "item", None)
+    if callable(item) and getattr(value, "ndim", None) == 0:
+        value = item()
+    return repr(value)

@@ -27,6 +27,7 @@ import re
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
 
 from gapmap.errors import DataFileError
 from gapmap.inputs import EXCLUDED_COLUMNS
@@ -48,6 +49,8 @@ LA_TOLERANCE_M = 2_000.0
 #: larger values are typing or unit errors (the largest English schools have about 4,000 pupils).
 MAX_SCHOOL_COUNT = 20_000
 MAX_LSOA_CHILDREN = 20_000
+#: Oldest plausible statutory age or age on roll at a school (special schools and post-16 serve up to 25).
+MAX_AGE = 25
 
 #: Code kind -> (pattern, description for messages).
 CODE_FORMATS: dict[str, tuple[re.Pattern[str], str]] = {
@@ -231,7 +234,9 @@ def exclude_misplaced(
     A school recorded for an LA of the study but located more than
     :data:`LA_TOLERANCE_M` outside that LA's polygon (in Wales, Scotland or the
     sea, say) has a wrong location: it is excluded, with the reason, rather
-    than measured from the wrong place.  Establishments of other LAs are
+    than measured from the wrong place.  Each row is checked on its own, so
+    one school with its easting and northing swapped is excluded (and its
+    reason says they look swapped) even when every other row is right.  Establishments of other LAs are
     checked only against :data:`ENGLAND_BOX`.
 
     Parameters
@@ -267,10 +272,50 @@ def exclude_misplaced(
             f"None of the {len(bad)} schools of {source_name} lies in England in or near its own LA "
             f"(column 'la_gss'): {hint}."
         )
-    la_reason = "located " + (outside / 1000).round(1).astype(str) + " km outside its LA " + \
-        provision["la_gss"].astype(str) + ": check its easting/northing"
+    swapped = gpd.GeoSeries(gpd.points_from_xy(points.y, points.x), index=points.index, crs=points.crs)
+    fits_swapped = (distance_outside_la(swapped, provision["la_gss"], las) <= LA_TOLERANCE_M).fillna(False)
+    la_reason = ("located " + (outside / 1000).round(1).astype(str) + " km outside its LA " +
+                 provision["la_gss"].astype(str) + ": check its easting/northing").where(
+        ~fits_swapped, "easting and northing look swapped (swapped back, the point lies in its LA " +
+        provision["la_gss"].astype(str) + "): check its easting/northing")
     box_reason = "located outside England (easting " + points.x.round().astype(str) + ", northing " + \
         points.y.round().astype(str) + "): check its easting/northing"
     excluded = pd.DataFrame({"source": source_name, "record_id": provision["provision_id"],
                              "name": provision["name"], "reason": la_reason.where(off_la, box_reason)})
     return provision[~bad].reset_index(drop=True), excluded.loc[bad, EXCLUDED_COLUMNS].reset_index(drop=True)
+
+
+def repair_polygons(geometry: gpd.GeoSeries) -> tuple[gpd.GeoSeries, int]:
+    """Make invalid polygons valid (a self-intersecting "bow tie" becomes two triangles), keeping polygons only.
+
+    Parameters
+    ----------
+    geometry
+        Polygons; some may be invalid.
+
+    Returns
+    -------
+    geometry : geopandas.GeoSeries
+        The same polygons, each invalid one replaced by :func:`shapely.make_valid`'s
+        polygonal part (lines and points that a repair may leave are dropped).
+    repaired : int
+        How many were invalid.
+
+    Examples
+    --------
+    >>> bow_tie = shapely.Polygon([(0, 0), (2, 2), (2, 0), (0, 2)])
+    >>> fixed, count = repair_polygons(gpd.GeoSeries([bow_tie, shapely.box(0, 0, 1, 1)]))
+    >>> count, bool(fixed.is_valid.all()), fixed.area.round(3).tolist()
+    (1, True, [2.0, 1.0])
+    """
+    invalid = (geometry.notna() & ~geometry.is_valid).to_numpy()
+    if not invalid.any():
+        return geometry, 0
+
+    def polygonal(shape: shapely.Geometry) -> shapely.Geometry:
+        parts = [p for p in shapely.get_parts(shape) if p.geom_type in ("Polygon", "MultiPolygon")]
+        return shapely.union_all(parts) if parts else shapely.Polygon()
+
+    repaired = geometry.copy()
+    repaired[invalid] = [polygonal(shapely.make_valid(g)) for g in geometry[invalid]]
+    return repaired, int(invalid.sum())

@@ -7,7 +7,9 @@ not published, ArcGIS ``query`` with ``where``/``resultOffset``/
 with ``RecordOffset`` and ``RECORD_COUNT``.  Faults can be injected per path:
 a 500 before success, a run of 429/5xx answers, a connection reset, an answer delayed past the
 client's timeout, a body cut short (with or without ``Content-Length``), an empty 200, an HTML
-page, a stalled download.
+page, a stalled download, a body trickled a byte at a time, a gzip body that inflates far beyond its
+size, a ``Retry-After`` of any length, and ArcGIS pages answered empty (but "more remain") when
+they ask for too many features.
 
 :func:`leeds_services` loads it with the fixtures of ``tests/fixtures``
 (provenance and vintages in ``tests/fixtures/SOURCES.md``).
@@ -69,6 +71,11 @@ class FakeServices:
     delay: dict[str, int] = field(default_factory=dict)  # prefix -> answers held back for delay_s first
     delay_s: float = 2.0
     unframed_truncate_once: set[str] = field(default_factory=set)  # half the body, no Content-Length, close
+    retry_after: str = "0"  # Retry-After sent with the queued statuses
+    trickle: set[str] = field(default_factory=set)  # path prefixes whose body is sent a byte every trickle_s
+    trickle_s: float = 0.05
+    gzip_bomb: dict[str, int] = field(default_factory=dict)  # prefix -> zero bytes sent gzip-encoded instead
+    arcgis_most_records: dict[str, int] = field(default_factory=dict)  # service -> larger pages come back empty
     requests: list[str] = field(default_factory=list)
     half_sent: threading.Event = field(default_factory=threading.Event)
 
@@ -136,7 +143,11 @@ class FakeServices:
         if queued:
             status = queued.pop(0)
             return self._send(request, status, f"<html>HTTP {status}</html>".encode(), "text/html",
-                              headers={"Retry-After": "0"})
+                              headers={"Retry-After": self.retry_after})
+        bomb = next((n for p, n in self.gzip_bomb.items() if path.startswith(p)), None)
+        if bomb is not None:
+            return self._send(request, 200, gzip.compress(b"0" * bomb), "text/csv",
+                              headers={"Content-Encoding": "gzip"})
         if match := re.fullmatch(r"/gias/edubasealldata(\d{8})\.csv", path):
             published = date(int(match[1][:4]), int(match[1][4:6]), int(match[1][6:]))
             if published >= date.today():  # today's file is "not published yet"
@@ -164,6 +175,12 @@ class FakeServices:
             request.send_header(name, value)
         request.send_header("Connection", "close")
         request.end_headers()
+        if any(path.startswith(p) for p in self.trickle):
+            for index in range(len(body)):
+                request.wfile.write(body[index:index + 1])
+                request.wfile.flush()
+                time.sleep(self.trickle_s)
+            return
         if truncate is not None or unframed is not None or stall:
             self.truncate_once.discard(truncate)
             self.unframed_truncate_once.discard(unframed)
@@ -189,6 +206,8 @@ class FakeServices:
         count = min(int(query.get("resultRecordCount", 10**9)), self.ons[service].max_records)
         page = rows[offset: offset + count]
         exceeded = offset + len(page) < len(rows)
+        if count > self.arcgis_most_records.get(service, count) and page:
+            page, exceeded = [], True  # "exceeded the transfer limit" with nothing sent, as ArcGIS may answer
         fields = query.get("outFields", "*")
         keep = None if fields == "*" else fields.split(",")
 

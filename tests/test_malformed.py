@@ -26,6 +26,7 @@ from typing import Callable
 import geopandas as gpd
 import pandas as pd
 import pytest
+import shapely
 from click.testing import CliRunner
 from http_server import FIXTURES, serving
 
@@ -200,6 +201,23 @@ def _boundaries(edit: Callable[[gpd.GeoDataFrame], gpd.GeoDataFrame], name: str 
     return make
 
 
+def _collapsed_first(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """The first LSOA's ring folded onto a line (zero area): no repair can give it an area."""
+    frame = frame.copy()
+    x, y = frame.geometry.iloc[0].representative_point().coords[0]
+    frame.loc[frame.index[0], "geometry"] = shapely.Polygon([(x, y), (x + 100, y + 100), (x + 200, y + 200)])
+    return frame
+
+
+def _gias_layout(edit: Callable[[pd.DataFrame], pd.DataFrame]) -> Maker:
+    """Three real Leeds rows in the GIAS all-establishment layout (open), edited."""
+    def make(tmp: Path, inputs: StudyInputs) -> Path:
+        table = pd.read_csv(MALFORMED / "schools_gias_all_closed.csv", encoding="cp1252", dtype=str)
+        table["EstablishmentStatus (name)"] = "Open"
+        return _csv(tmp, edit(table), "edubasealldata.csv", encoding="cp1252")
+    return make
+
+
 def _boundaries_without_layer(tmp: Path, inputs: StudyInputs) -> Path:
     path = _boundaries(lambda f: f.iloc[:2])(tmp, inputs)
     with sqlite3.connect(path) as db:
@@ -271,6 +289,14 @@ FILE_CASES = [
                  id="schools-geojson-holding-metres"),
     pytest.param("--schools", lambda tmp, inputs: tmp / "missing.csv", DataFileError, "does not exist",
                  id="schools-missing-file"),
+    pytest.param("--schools", schools(lambda t: t.assign(statutory_low_age=11, statutory_high_age=4)),
+                 DataFileError, r"youngest age above the oldest \(e\.g\. row 2: 11 > 4\)", id="schools-ages-reversed"),
+    pytest.param("--schools", schools(lambda t: t.assign(capacity=-40)), DataFileError, r"\(e\.g\. -40 in row 2\)",
+                 id="schools-negative-capacity-printed-plainly"),
+    pytest.param("--schools", copied("schools_gias_all_closed.csv"), DataFileError, "lists no open establishment",
+                 id="schools-gias-layout-nothing-open"),
+    pytest.param("--schools", _gias_layout(lambda t: t.drop(columns="SenUnitCapacity")), DataFileError,
+                 r"lacks the column\(s\) SenUnitCapacity; expected the GIAS", id="schools-gias-layout-missing-column"),
     # -- boundaries
     pytest.param("--boundaries", _boundaries(lambda f: f, "lsoas.csv"), DataFileError, "holds no geometries",
                  id="boundaries-csv-without-geometry"),
@@ -289,6 +315,8 @@ FILE_CASES = [
                  id="boundaries-shifted-150-km"),
     pytest.param("--boundaries", _boundaries_without_layer, DataFileError, "Cannot read .*not recognized",
                  id="boundaries-gpkg-without-the-layer"),
+    pytest.param("--boundaries", _boundaries(_collapsed_first), DataFileError, "collapse to lines when repaired",
+                 id="boundaries-polygon-without-area"),
     # -- population
     pytest.param("--population", population(_edit("children_0_15", -4)), DataFileError,
                  "'children_0_15'.*whole numbers from 0", id="population-negative-children"),
@@ -457,6 +485,13 @@ def _gias_body(edit: Callable[[bytes], bytes]) -> Callable[[object, bytes], None
     return damage
 
 
+def _gias_edit(**values: str) -> Callable[[bytes], bytes]:
+    def edit(pristine: bytes) -> bytes:
+        table = pd.read_csv(io.BytesIO(pristine), encoding="cp1252", dtype=str, keep_default_na=False)
+        return table.assign(**values).to_csv(index=False).encode("cp1252")
+    return edit
+
+
 def _without_column(pristine: bytes) -> bytes:
     table = pd.read_csv(io.BytesIO(pristine), encoding="cp1252", dtype=str, keep_default_na=False)
     return table.drop(columns="SenUnitCapacity").to_csv(index=False).encode("cp1252")
@@ -473,6 +508,14 @@ GIAS_CASES = [
     pytest.param(lambda services, _: services.unframed_truncate_once.add(_gias_path()),
                  "cut short", id="gias-truncated-without-length"),
     pytest.param(lambda services, _: services.truncate_once.add(_gias_path()), "cut short", id="gias-truncated"),
+    pytest.param(_gias_body(_gias_edit(**{"EstablishmentStatus (name)": "Closed"})), "none located in Great Britain",
+                 id="gias-every-establishment-closed"),
+    pytest.param(_gias_body(_gias_edit(Easting="", Northing="")), "none located in Great Britain",
+                 id="gias-coordinates-blank"),
+    pytest.param(_gias_body(_gias_edit(Easting="0", Northing="0")), "none located in Great Britain",
+                 id="gias-coordinates-zero"),
+    pytest.param(_gias_body(_gias_edit(Easting="NaN", Northing="inf")), "none located in Great Britain",
+                 id="gias-coordinates-nan-and-inf"),
 ]
 
 
@@ -494,5 +537,45 @@ def test_bad_gias_download_is_refused_and_not_cached(tmp_path, leeds, leeds_cach
     assert _listing(cache) == {}
 
 
+# -- scenario files: names that would become paths ------------------------------------------------
+
+
+SCENARIO_CASES = [
+    pytest.param("area: ../../x\ndata: area.gpkg\n", "'../../x' is not a valid folder name", id="scenario-area-climbs-out"),
+    pytest.param("area: /tmp/elsewhere\n", "'/tmp/elsewhere' is not a valid folder name", id="scenario-area-absolute"),
+    pytest.param("area: 'north-east/../../x'\n", "is not a valid folder name", id="scenario-area-hides-a-climb"),
+    pytest.param("area: 'C:\\\\Users\\\\x'\n", "is not a valid folder name", id="scenario-area-windows-drive"),
+]
+
+
+@pytest.mark.parametrize("text, match", SCENARIO_CASES)
+def test_scenario_file_naming_a_path_is_refused(tmp_path, monkeypatch, text, match):
+    project = tmp_path / "a" / "b"
+    project.mkdir(parents=True)
+    monkeypatch.chdir(project)
+    (project / "scenario.yaml").write_text(f"name: hostile\n{text}", encoding="utf-8")
+    _assert_refused(["scenario", "run", "scenario.yaml", "--out", "maps", "--tiles", "none"], InputError, match,
+                    "scenario.yaml")
+    assert sorted(p.name for p in tmp_path.rglob("*")) == ["a", "b", "scenario.yaml"]
+
+
+# -- ArcGIS answers --------------------------------------------------------------------------------
+
+
+def test_arcgis_answer_without_features_is_refused_and_not_cached(tmp_path, leeds):
+    services = leeds[0]
+    layer = services.ons["LAD25_CAUTH25_EN_LU"]
+    kept, layer.features[:] = list(layer.features), []
+    try:
+        with pytest.raises(NetworkError, match="answered with no features") as raised:
+            lookups(Downloader(Cache(tmp_path / "cache")), load_config())
+    finally:
+        layer.features[:] = kept
+    assert "LAD25_CAUTH25_EN_LU" in str(raised.value)
+    assert not list((tmp_path / "cache").glob("*.data")) or all(
+        "CAUTH" not in p.with_suffix(".json").read_text() for p in (tmp_path / "cache").glob("*.data"))
+
+
 def test_the_corpus_has_at_least_thirty_cases():
-    assert len(FILE_CASES) + len(DATA_CASES) + len(AREA_CASES) + len(GIAS_CASES) >= 30
+    cases = len(FILE_CASES) + len(DATA_CASES) + len(AREA_CASES) + len(GIAS_CASES) + len(SCENARIO_CASES) + 1
+    assert cases >= 90

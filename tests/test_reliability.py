@@ -148,8 +148,9 @@ def test_gias_file_entirely_in_degrees_is_an_error(monkeypatch, tmp_path, leeds_
     table["Easting"], table["Northing"] = degrees.x.round(5).astype(str), degrees.y.round(5).astype(str)
     with serving(monkeypatch) as services:
         _serve_gias(services, table)
-        with pytest.raises(DataFileError, match="None of the Easting/Northing values .* lies in Great Britain"):
+        with pytest.raises(NetworkError, match="none located in Great Britain .*nothing was cached"):
             gias.load_gias(Downloader(Cache(tmp_path)), load_config(), la_gss=LEEDS, las=leeds_polygon)
+    assert not list(tmp_path.glob("*.data"))  # refused before caching: the next run downloads again
 
 
 # -- shared validators --------------------------------------------------------------------------------

@@ -8,7 +8,7 @@ from numbers import Integral
 import numpy as np
 import pandas as pd
 
-from gapmap.errors import InputError
+from gapmap.errors import InputError, shown
 
 COST_COLUMNS = ("origin", "dest", "cost")
 
@@ -32,7 +32,7 @@ def check_demand(demand: pd.Series) -> pd.Series:
     if bad.any():
         raise InputError(
             f"demand weights must be finite and non-negative; {int(bad.sum())} are not "
-            f"(first: {demand.index[bad][0]!r} = {demand[bad].iloc[0]!r})."
+            f"(first: {shown(demand.index[bad][0])} = {shown(demand[bad].iloc[0])})."
         )
     return values
 

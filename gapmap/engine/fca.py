@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from gapmap.engine.weights import WeightFunction, check_steps, step_weights
-from gapmap.errors import InputError
+from gapmap.errors import InputError, shown
 
 COST_COLUMNS = ("origin", "dest", "cost")
 
@@ -41,8 +41,8 @@ def _check_values(values: pd.Series, name: str) -> np.ndarray:
     bad = ~(np.isfinite(array) & (array >= 0))
     if bad.any():
         raise InputError(
-            f"{name} must be finite numbers >= 0; {bad.sum()} are not (first: id {values.index[bad][0]!r} = "
-            f"{values.iloc[np.flatnonzero(bad)[0]]!r})."
+            f"{name} must be finite numbers >= 0; {bad.sum()} are not (first: id {shown(values.index[bad][0])} = "
+            f"{shown(values.iloc[np.flatnonzero(bad)[0]])})."
         )
     return array
 

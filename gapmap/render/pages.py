@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cache
-from importlib.metadata import version
 from typing import Any, Sequence
 
 import jinja2
 import pandas as pd
 from markupsafe import Markup
+
+from gapmap import __version__
 
 
 @dataclass(frozen=True)
@@ -54,7 +55,7 @@ def environment() -> jinja2.Environment:
         lstrip_blocks=True,
         undefined=jinja2.StrictUndefined,
     )
-    env.globals["gapmap_version"] = version("gapmap")
+    env.globals["gapmap_version"] = __version__
     return env
 
 

@@ -11,10 +11,11 @@ from gapmap.errors import InputError, NetworkError
 from gapmap.scenario.files import ScenarioFile, read_scenario_file
 from gapmap.scenario.outputs import write_scenario, write_sweep
 from gapmap.scenario.sweeps import METHODS, sweep
-from gapmap.study import Study
 
 if TYPE_CHECKING:
     from distributed import Client
+
+    from gapmap.study import Study
 
 _FILE = click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 _DATA = click.option(
@@ -28,6 +29,8 @@ _OUT = click.option(
 
 
 def _load(file: Path, data_file: Path | None) -> tuple[ScenarioFile, Study]:
+    from gapmap.study import Study  # the layer above the scenarios: imported where the command needs it
+
     spec = read_scenario_file(file)
     data = data_file if data_file is not None else spec.data
     return spec, Study.load(spec.area, path=data, settings=spec.settings)
@@ -65,6 +68,10 @@ def run(file: Path, out: Path, data_file: Path | None, tiles: str) -> None:
     Writes index.html (summary), map.html (LSOAs that gained or lost reach,
     changed sites), changes.gpkg and tables/*.csv.
     """
+    if tiles.lower() != "none":
+        from gapmap.render.maps import tile_layer
+
+        tile_layer(tiles)  # an unknown base map is refused before the analysis
     spec, study = _load(file, data_file)
     built = spec.scenario(study)
     click.echo(f"{built.name}: analysing the baseline and the scenario...", err=True)
@@ -77,7 +84,7 @@ def _client(address: str) -> Client:
     try:
         from distributed import Client
     except ImportError:
-        raise InputError("--dask-scheduler needs Dask: install it with `pip install 'gapmap[dask]'`.") from None
+        raise InputError("--dask-scheduler needs Dask: install it with `pip install 'gapmap-send[dask]'`.") from None
     try:
         return Client(address, timeout="10s")
     except (OSError, TimeoutError) as error:

@@ -39,7 +39,7 @@ from gapmap.scenario.sweeps import each_site, each_threshold
 from gapmap.settings import Settings
 
 if TYPE_CHECKING:
-    from gapmap.study import Study
+    from gapmap.scenario.base import StudyLike
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -123,13 +123,13 @@ class ScenarioFile:
         line = step.lines.get(argument or "", step.line)
         return _located(self.path, line, str(error))
 
-    def scenario(self, study: Study) -> Scenario:
+    def scenario(self, study: StudyLike) -> Scenario:
         """Build the file's scenario on a study, checking every edit.
 
         Parameters
         ----------
         study
-            A :class:`gapmap.Study`.
+            A study (:class:`gapmap.Study`).
 
         Returns
         -------
@@ -154,13 +154,13 @@ class ScenarioFile:
             raise InputError(_joined(errors))
         return scenario
 
-    def sweep_scenarios(self, study: Study) -> list[Scenario]:
+    def sweep_scenarios(self, study: StudyLike) -> list[Scenario]:
         """Build the scenarios of the file's sweep (its edits, then each variation).
 
         Parameters
         ----------
         study
-            A :class:`gapmap.Study`.
+            A study (:class:`gapmap.Study`).
 
         Returns
         -------

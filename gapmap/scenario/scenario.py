@@ -17,7 +17,7 @@ from gapmap.scenario.result import StudyResult
 from gapmap.settings import Settings
 
 if TYPE_CHECKING:
-    from gapmap.study import Study
+    from gapmap.scenario.base import StudyLike
 
 #: Provision id suffix for a new unit hosted by a school (as in :mod:`gapmap.model`).
 _HOSTED_SUFFIX = {"sen_unit": "SU", "resourced_provision": "RP"}
@@ -56,7 +56,7 @@ class Scenario:
     Use a 5-mile (8,047 m) threshold for alternative provision.
     """
 
-    study: Study
+    study: StudyLike
     name: str
     inputs: StudyInputs
     settings: Settings

@@ -36,7 +36,7 @@ from gapmap.settings import Settings
 if TYPE_CHECKING:
     from distributed import Client
 
-    from gapmap.study import Study
+    from gapmap.scenario.base import StudyLike
 
 METHODS = ("incremental", "full")
 
@@ -162,7 +162,7 @@ class _Context:
     baseline: pd.DataFrame
 
 
-def _context(study: Study, method: str) -> _Context:
+def _context(study: StudyLike, method: str) -> _Context:
     inputs, settings = study.inputs, study.settings
     las = pd.DataFrame(inputs.las[["la_gss", "la_name"]])
     if method == "full":

@@ -13,6 +13,7 @@ import hashlib
 import json
 import os
 import tempfile
+import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -22,6 +23,10 @@ import platformdirs
 from gapmap.errors import OutputError
 
 CACHE_ENV_VAR = "GAPMAP_CACHE_DIR"
+
+#: A ``.part-*`` file untouched for this long (seconds) was left by a process that was killed: it is removed.
+#: Longer than any download may take (:data:`gapmap.sources.http.DEADLINE_S`), so a live download keeps its file.
+STALE_PART_S = 3600.0
 
 
 def default_cache_dir(cache_dir: str | Path | None = None) -> Path:
@@ -137,6 +142,7 @@ class Cache:
         """
         try:
             self.root.mkdir(parents=True, exist_ok=True)
+            self._remove_stale_parts()
             handle, name = tempfile.mkstemp(prefix=".part-", dir=self.root)
         except OSError as error:
             raise OutputError(
@@ -145,6 +151,35 @@ class Cache:
             ) from None
         os.close(handle)
         return Path(name)
+
+    def _remove_stale_parts(self) -> None:
+        """Delete ``.part-*`` files that a killed process left behind (see :data:`STALE_PART_S`)."""
+        now = time.time()
+        for leftover in self.root.glob(".part-*"):
+            try:
+                if now - leftover.stat().st_mtime > STALE_PART_S:
+                    leftover.unlink()
+            except OSError:
+                continue  # removed meanwhile by another run, or not ours to remove
+
+    def entries(self) -> list[CacheEntry]:
+        """Every entry whose sidecar can be read, without checking checksums (``intact`` is True).
+
+        Returns
+        -------
+        list of CacheEntry
+            In no particular order.
+        """
+        found = []
+        for meta in self.root.glob("*.json") if self.root.is_dir() else []:
+            try:
+                record = json.loads(meta.read_text(encoding="utf-8"))
+                data = meta.with_suffix(".data")
+                found.append(CacheEntry(str(record["url"]), data, str(record.get("fetched_at", "")),
+                                        str(record["sha256"]), data.stat().st_size, intact=True))
+            except (OSError, ValueError, KeyError, TypeError):
+                continue
+        return found
 
     def put(self, url: str, partial: Path) -> CacheEntry:
         """Move a complete, validated download into the cache and record its provenance.
@@ -172,8 +207,11 @@ class Cache:
             "size": data.stat().st_size,
         }
         sidecar = self.partial()
-        sidecar.write_text(json.dumps(record, indent=1), encoding="utf-8")
-        os.replace(sidecar, meta)
+        try:
+            sidecar.write_text(json.dumps(record, indent=1), encoding="utf-8")
+            os.replace(sidecar, meta)
+        finally:
+            sidecar.unlink(missing_ok=True)
         return CacheEntry(url, data, record["fetched_at"], checksum, record["size"], intact=True)
 
     def remove(self, url: str) -> None:

@@ -10,7 +10,7 @@ import geopandas as gpd
 import pandas as pd
 import pyogrio
 
-from gapmap.errors import DataFileError, UnknownAreaError
+from gapmap.errors import DataFileError, UnknownAreaError, shown
 from gapmap.inputs import StudyInputs
 from gapmap.sources.census import provision_from_census
 from gapmap.validate import MAX_LSOA_CHILDREN, code_problems, exclude_misplaced, in_great_britain
@@ -123,7 +123,7 @@ def _check_layers(path: Path, las: pd.DataFrame, lsoas: pd.DataFrame) -> None:
     bad = ~children.between(0, MAX_LSOA_CHILDREN).fillna(False).astype(bool)
     if bad.any():
         raise fail("lsoa", "children_0_15", f"{int(bad.sum())} value(s) are not counts from 0 to "
-                   f"{MAX_LSOA_CHILDREN:,}, e.g. {lsoas.loc[bad, 'children_0_15'].iloc[0]!r}")
+                   f"{MAX_LSOA_CHILDREN:,}, e.g. {shown(lsoas.loc[bad, 'children_0_15'].iloc[0])}")
 
 
 def load_embedded(slug: str = "north-east", *, path: Path | None = None) -> StudyInputs:

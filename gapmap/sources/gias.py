@@ -14,6 +14,8 @@ than counted twice.
 
 from __future__ import annotations
 
+import logging
+import re
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Mapping
@@ -25,8 +27,10 @@ from gapmap.errors import DataFileError, InputError, NetworkError
 from gapmap.inputs import EXCLUDED_COLUMNS
 from gapmap.model import CRS, classify, conform_provision, empty_provision
 from gapmap.sources.config import SourceConfig
-from gapmap.sources.http import Downloader, Fetched, csv_validator
-from gapmap.validate import code_problems, exclude_misplaced, in_great_britain
+from gapmap.sources.http import Downloader, Fetched, Validator, csv_validator, from_the_cache
+from gapmap.validate import MAX_AGE, MAX_SCHOOL_COUNT, code_problems, exclude_misplaced, in_great_britain
+
+log = logging.getLogger(__name__)
 
 ENCODING = "cp1252"
 LABEL = "GIAS establishments"
@@ -46,6 +50,13 @@ UNITS: dict[str, tuple[str, str, str, str, str]] = {
                             "ResourcedProvisionCapacity", "ResourcedProvisionOnRoll"),
 }
 _NOT_HOSTS = ("special", "ap")
+#: GIAS's StatutoryHighAge for "no upper age" (further education colleges, e.g. URN 130542 in Leeds).
+NO_UPPER_AGE = 99
+#: Whole-number columns of an establishment row, with their largest plausible value.
+_HOST_COUNTS = {"NumberOfPupils": MAX_SCHOOL_COUNT, "SchoolCapacity": MAX_SCHOOL_COUNT,
+                "StatutoryLowAge": MAX_AGE, "StatutoryHighAge": NO_UPPER_AGE}
+#: Most bytes a GIAS all-establishments file may have (it is about 60 MB).
+MAX_BYTES = 1024 * 1024 * 1024
 
 
 def file_url(config: SourceConfig, day: date) -> str:
@@ -53,8 +64,66 @@ def file_url(config: SourceConfig, day: date) -> str:
     return f"{config.url('gias').rstrip('/')}/edubasealldata{day:%Y%m%d}.csv"
 
 
+def _validator(url: str) -> Validator:
+    """A complete GIAS CSV with the expected header and at least one open establishment located in Great Britain.
+
+    The national file lists over 20,000 open establishments; one with none is
+    a broken export, and is refused before it is cached.
+    """
+    as_csv = csv_validator(label=LABEL, url_hint=url, columns=REQUIRED_COLUMNS, encoding=ENCODING)
+
+    def validate(path: Path) -> None:
+        as_csv(path)
+        table = pd.read_csv(path, usecols=["EstablishmentStatus (name)", "Easting", "Northing"], dtype="string",
+                            encoding=ENCODING, encoding_errors="replace", keep_default_na=False, na_values=[""])
+        open_rows = table[table["EstablishmentStatus (name)"].isin(OPEN_STATUSES)]
+        easting, northing = (pd.to_numeric(open_rows[c], errors="coerce") for c in ("Easting", "Northing"))
+        if not (in_great_britain(easting, northing) & ((easting != 0) | (northing != 0))).any():
+            raise NetworkError(
+                f"The {LABEL} from {url} has {len(open_rows):,} open establishment(s) and none located in Great "
+                "Britain (British National Grid Easting/Northing): a broken export; nothing was cached: try again "
+                "later, or check the GIAS base URL setting (GAPMAP_GIAS_URL).")
+
+    return validate
+
+
+def newest_cached(downloader: Downloader, config: SourceConfig) -> tuple[Fetched, date] | None:
+    """Return the newest GIAS file in the cache, of any age, or ``None``.
+
+    Parameters
+    ----------
+    downloader
+        Downloader whose cache is searched.
+    config
+        Source configuration (``gias`` URL).
+
+    Returns
+    -------
+    tuple of (Fetched, datetime.date) or None
+        The file and its publication date.
+    """
+    pattern = re.compile(re.escape(file_url(config, date(2000, 1, 1))).replace("20000101", r"(\d{8})"))
+    days = {}
+    for entry in downloader.cache.entries():
+        match = pattern.fullmatch(entry.url)
+        if match:
+            try:
+                day = date(int(match[1][:4]), int(match[1][4:6]), int(match[1][6:]))
+            except ValueError:
+                continue
+            days[day] = entry.url
+    for day in sorted(days, reverse=True):
+        found = downloader.cached(days[day], label=LABEL)
+        if found is not None:
+            return found, day
+    return None
+
+
 def fetch_gias(downloader: Downloader, config: SourceConfig, *, today: date | None = None) -> tuple[Fetched, date]:
-    """Find the newest GIAS file, looking back day by day from ``today``.
+    """Find the newest GIAS file, looking back day by day from ``today``; offline, the newest cached one.
+
+    Offline, the newest cached file is used whatever its age, and a warning
+    says its date (the look-back window applies to downloads only).
 
     Parameters
     ----------
@@ -80,39 +149,46 @@ def fetch_gias(downloader: Downloader, config: SourceConfig, *, today: date | No
         Offline, if none is cached.
     """
     today = today or date.today()
+    pattern = file_url(config, today).replace(f"{today:%Y%m%d}", "YYYYMMDD")
+    if downloader.offline:
+        cached = newest_cached(downloader, config)
+        if cached is None:
+            raise DataFileError(
+                f"Offline, and no GIAS file {pattern} is in the cache {downloader.cache.root}; run `gapmap fetch` "
+                "with a network connection first."
+            )
+        age = (today - cached[1]).days
+        log.warning("Offline: using the cached GIAS file of %s (%d day%s old); run `gapmap fetch` online for a "
+                    "newer one.", f"{cached[1]:%d-%m-%Y}", age, "" if age == 1 else "s")
+        return cached
     days = [today - timedelta(days=n) for n in range(config.gias_lookback_days)]
     for day in days:
         url = file_url(config, day)
-        if downloader.offline:
-            found = downloader.cached(url, label=LABEL)
-        else:
-            found = downloader.fetch(url, label=LABEL, missing_ok=True, validate=csv_validator(
-                label=LABEL, url_hint=url, columns=REQUIRED_COLUMNS, encoding=ENCODING))
+        found = downloader.fetch(url, label=LABEL, missing_ok=True, validate=_validator(url), max_bytes=MAX_BYTES)
         if found is not None:
             return found, day
-    pattern = file_url(config, today).replace(f"{today:%Y%m%d}", "YYYYMMDD")
-    if downloader.offline:
-        raise DataFileError(
-            f"Offline, and no GIAS file {pattern} of the {len(days)} days to {today:%d-%m-%Y} is in the cache "
-            f"{downloader.cache.root}; run `gapmap fetch` with a network connection first."
-        )
     raise NetworkError(
         f"No GIAS file {pattern} exists for any of the {len(days)} days to {today:%d-%m-%Y}; "
         "check the GIAS base URL setting (GAPMAP_GIAS_URL)."
     )
 
 
-def read_gias(path: Path, *, la_codes: list[str], source_name: str) -> pd.DataFrame:
+def read_gias(path: Path, *, la_codes: list[str] | None, source_name: str, encoding: str = ENCODING) -> pd.DataFrame:
     """Read the open establishments of some LAs from a GIAS all-establishments CSV.
+
+    Column names are matched without regard to case or surrounding spaces
+    (``easting`` is ``Easting``).
 
     Parameters
     ----------
     path
-        The CSV (Windows-1252).
+        The CSV.
     la_codes
-        DfE 3-digit LA codes to keep.
+        DfE 3-digit LA codes to keep (``None``: every LA).
     source_name
         Name of the input, used in error messages.
+    encoding
+        Text encoding (GIAS publishes Windows-1252).
 
     Returns
     -------
@@ -125,22 +201,60 @@ def read_gias(path: Path, *, la_codes: list[str], source_name: str) -> pd.DataFr
         If the file cannot be read or lacks a column.
     """
     try:
-        header = pd.read_csv(path, nrows=0, encoding=ENCODING).columns
+        header = pd.read_csv(path, nrows=0, encoding=encoding).columns
     except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as error:
-        raise DataFileError(f"Cannot read {source_name} as a Windows-1252 CSV ({error}).") from None
-    missing = [c for c in REQUIRED_COLUMNS if c not in header]
+        raise DataFileError(f"Cannot read {source_name} as a {encoding} CSV ({error}).") from None
+    named = {str(c).strip().lower(): c for c in header}
+    missing = [c for c in REQUIRED_COLUMNS if c.lower() not in named]
     if missing:
         raise DataFileError(f"{source_name} lacks the column(s) {', '.join(missing)}; expected the GIAS "
                             "all-establishment data layout.")
-    raw = pd.read_csv(path, usecols=REQUIRED_COLUMNS, dtype="string", encoding=ENCODING,
-                      keep_default_na=False, na_values=[""])
-    keep = raw["LA (code)"].isin(la_codes) & raw["EstablishmentStatus (name)"].isin(OPEN_STATUSES)
+    columns = {named[c.lower()]: c for c in REQUIRED_COLUMNS}
+    raw = pd.read_csv(path, usecols=list(columns), dtype="string", encoding=encoding,
+                      keep_default_na=False, na_values=[""]).rename(columns=columns)
+    keep = raw["EstablishmentStatus (name)"].isin(OPEN_STATUSES)
+    if la_codes is not None:
+        keep &= raw["LA (code)"].isin(la_codes)
     return raw[keep].reset_index(drop=True)
 
 
 def _number(values: pd.Series) -> pd.Series:
-    """Parse text counts defensively: anything that is not a number becomes null."""
+    """Parse text counts that :func:`count_problems` has passed (empty cells become null)."""
     return pd.to_numeric(values, errors="coerce").round().astype("Int64")
+
+
+def count_problems(table: pd.DataFrame, column: str, maximum: int) -> pd.Series:
+    """Why each cell of a whole-number column is not a count from 0 to ``maximum`` (null where it is, or empty).
+
+    Examples
+    --------
+    >>> table = pd.DataFrame({"SchoolCapacity": pd.array(["420", "-40", "999999999999", "forty", None],
+    ...                                                  dtype="string")})
+    >>> count_problems(table, "SchoolCapacity", 20_000).tolist()  # doctest: +NORMALIZE_WHITESPACE
+    [<NA>, "SchoolCapacity '-40' is not a whole number from 0 to 20,000",
+     "SchoolCapacity '999999999999' is not a whole number from 0 to 20,000",
+     "SchoolCapacity 'forty' is not a whole number from 0 to 20,000", <NA>]
+    """
+    text = table[column].astype("string").str.strip()
+    values = pd.to_numeric(text, errors="coerce")
+    good = (values.between(0, maximum) & (values % 1 == 0)).fillna(False).astype(bool)
+    bad = text.notna() & text.ne("") & ~good
+    reason = f"{column} '" + text.fillna("") + f"' is not a whole number from 0 to {maximum:,}"
+    return reason.where(bad.fillna(False).astype(bool)).astype("string")
+
+
+def _first_problem(problems: list[pd.Series], index: pd.Index) -> pd.Series:
+    found = pd.Series(pd.NA, index=index, dtype="string")
+    for problem in problems:
+        found = found.fillna(problem)
+    return found
+
+
+def _age_order_problem(table: pd.DataFrame) -> pd.Series:
+    low, high = _number(table["StatutoryLowAge"]), _number(table["StatutoryHighAge"])
+    reason = "StatutoryLowAge " + low.astype("string") + " is above StatutoryHighAge " + high.astype("string") + \
+        ": the age range cannot be used"
+    return reason.where((low > high).fillna(False).astype(bool)).astype("string")
 
 
 def need_codes(values: pd.Series) -> str | None:
@@ -226,8 +340,12 @@ def provision_from_gias(
     table = _classified(raw)
     bad_urn = code_problems(table["URN"], "urn")
     repeated = table["URN"].duplicated() & bad_urn.isna()
-    table["problem"] = table["problem"].fillna(("bad URN: " + bad_urn).astype("object")).fillna(
-        ("URN " + table["URN"] + " appears again: the first row with it is used").where(repeated).astype("object"))
+    counts = [count_problems(table, column, maximum) for column, maximum in _HOST_COUNTS.items()]
+    table["problem"] = _first_problem([
+        table["problem"].astype("string"), ("bad URN: " + bad_urn),
+        ("URN " + table["URN"] + " appears again: the first row with it is used").where(repeated).astype("string"),
+        *counts, _age_order_problem(table),
+    ], table.index).astype("object")
     easting = pd.to_numeric(table["Easting"], errors="coerce")
     northing = pd.to_numeric(table["Northing"], errors="coerce")
     given = (easting.notna() & northing.notna() & ~((easting == 0) & (northing == 0))).fillna(False).astype(bool)
@@ -272,16 +390,21 @@ def provision_from_gias(
         geometry=geometry,
     )[usable & located]]
     for kind, (suffix, noun, word, capacity_column, roll_column) in UNITS.items():
+        unit_problem = _first_problem([count_problems(table, capacity_column, MAX_SCHOOL_COUNT),
+                                       count_problems(table, roll_column, MAX_SCHOOL_COUNT)], table.index)
         capacity, on_roll = _number(table[capacity_column]), _number(table[roll_column])
-        present = provision_type.str.contains(word, case=False, regex=False) | (capacity > 0) | (on_roll > 0)
+        present = provision_type.str.contains(word, case=False, regex=False) | (capacity > 0) | (on_roll > 0) | \
+            unit_problem.notna()
         present = present.fillna(False) & usable
         unit_ids = table["URN"] + suffix
         names = table["EstablishmentName"] + f" ({noun})"
         at_special = present & table["kind"].isin(_NOT_HOSTS)
         reason = f"{noun} recorded at a special school or AP: its places are the school's own"
         excluded.append(_excluded(source_name, unit_ids, names, reason, at_special))
-        excluded.append(_excluded(source_name, unit_ids, names, unlocated, present & ~at_special & ~located))
-        hosted = present & ~at_special & located
+        counted = present & ~at_special & unit_problem.isna().to_numpy()
+        excluded.append(_excluded(source_name, unit_ids, names, unit_problem, present & ~at_special & ~counted))
+        excluded.append(_excluded(source_name, unit_ids, names, unlocated, counted & ~located))
+        hosted = counted & located
         parts.append(base.assign(
             provision_id=unit_ids, name=names, kind=kind, pupils=on_roll, capacity=capacity, geometry=geometry,
         )[hosted])
@@ -332,9 +455,23 @@ def load_gias(
     fetched, day = fetch_gias(downloader, config)
     source_label = f"DfE Get Information about Schools, all establishment data, {day:%d-%m-%Y}"
     source_name = f"GIAS edubasealldata{day:%Y%m%d}.csv"
-    raw = read_gias(fetched.path, la_codes=list(la_gss), source_name=f"{source_name} ({fetched.path})")
-    provision, excluded = provision_from_gias(raw, la_gss=la_gss, source_label=source_label, source_name=source_name)
-    provision, misplaced = exclude_misplaced(provision, las, source_name=source_name)
-    if len(misplaced):
-        excluded = pd.concat([excluded, misplaced], ignore_index=True)
+    with from_the_cache():
+        raw = read_gias(fetched.path, la_codes=list(la_gss), source_name=f"{source_name} ({fetched.path})")
+        if raw.empty:
+            raise DataFileError(
+                f"{source_name} ({fetched.path}) lists no open establishment in the LA(s) studied (DfE code(s) "
+                f"{', '.join(la_gss)}): there is no supply to measure."
+            )
+        provision, excluded = provision_from_gias(raw, la_gss=la_gss, source_label=source_label,
+                                                  source_name=source_name)
+        provision, misplaced = exclude_misplaced(provision, las, source_name=source_name)
+        if len(misplaced):
+            excluded = pd.concat([excluded, misplaced], ignore_index=True)
+        if provision.empty:
+            reasons = excluded["reason"].value_counts()
+            raise DataFileError(
+                f"None of the {len(raw):,} open establishments of {source_name} ({fetched.path}) in the LA(s) "
+                f"studied can be used (most often: {reasons.index[0] if len(reasons) else 'no reason recorded'}): "
+                "there is no supply to measure."
+            )
     return provision, excluded, source_label

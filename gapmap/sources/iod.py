@@ -14,7 +14,7 @@ import pandas as pd
 
 from gapmap.errors import DataFileError, NetworkError
 from gapmap.sources.config import SourceConfig
-from gapmap.sources.http import Downloader, Validator, csv_validator
+from gapmap.sources.http import Downloader, Validator, csv_validator, from_the_cache
 
 LABEL = "English Indices of Deprivation File 7"
 LSOA_COLUMN = "LSOA code (2021)"
@@ -120,6 +120,7 @@ def deprivation_by_lsoa(
     """
     url = config.url("iod")
     fetched = downloader.fetch(url, label=LABEL, validate=_validator(url))
-    table = read_file7(fetched.path, source_name=f"{LABEL} ({url})")
+    with from_the_cache():
+        table = read_file7(fetched.path, source_name=f"{LABEL} ({url})")
     wanted = pd.DataFrame({"lsoa": pd.array(lsoa_codes, dtype="string")})
     return wanted.merge(table, on="lsoa", how="left", validate="1:1"), url.rsplit("/", 1)[-1]

@@ -15,7 +15,7 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
-from gapmap.errors import InputError
+from gapmap.errors import DataFileError, InputError
 from gapmap.inputs import StudyInputs
 from gapmap.model import CRS
 from gapmap.sources import gias, iod, nomis, ons
@@ -141,7 +141,16 @@ def assemble(
     """
     check_area_codes(ca=ca, la=la)
     config = config or load_config()
-    tables = lookups(downloader, config)
+    try:
+        tables = lookups(downloader, config)
+    except DataFileError as error:
+        if not downloader.offline:
+            raise
+        option = f"--ca {ca}" if ca else f"--la {la if isinstance(la, str) else ','.join(la or [])}"
+        raise DataFileError(
+            f"Offline, the area {option.split(' ', 1)[1]!r} cannot be checked: the ONS lookups of areas (from "
+            f"{config.url('ons')}) are not in the cache {downloader.cache.root}; run `gapmap fetch {option}` with a network connection first."
+        ) from error
     area = resolve_area(tables, ca=ca, la=la)
     las = _las(downloader, config, area)
     lsoas, vintages = _lsoas(downloader, config, area)

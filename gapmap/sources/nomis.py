@@ -14,13 +14,16 @@ from tqdm.auto import tqdm
 
 from gapmap.errors import DataFileError
 from gapmap.sources.config import SourceConfig
-from gapmap.sources.http import Downloader, csv_validator
+from gapmap.sources.http import Downloader, csv_validator, from_the_cache
+from gapmap.validate import MAX_LSOA_CHILDREN
 
 DATASET = "NM_2014_1"
 #: Nomis ``c_age`` codes: 201 is "Aged 0 to 15"; single years are 101 + age.
 AGE_0_15 = 201
 SINGLE_YEARS = tuple(range(101, 117))
 COLUMNS = ["DATE", "GEOGRAPHY_CODE", "GEOGRAPHY_NAME", "C_AGE", "OBS_VALUE", "RECORD_COUNT"]
+#: Most bytes one Nomis page may have (25,000 rows of about 100 bytes).
+MAX_PAGE_BYTES = 32 * 1024 * 1024
 #: Output columns: children aged 0-15 and one column per single year of age.
 AGE_COLUMNS = [f"age_{age}" for age in range(16)]
 
@@ -49,7 +52,7 @@ def _pages(downloader: Downloader, config: SourceConfig, codes: list[str], bar: 
     offset = 0
     while True:
         fetched = downloader.fetch(url, params=_params(codes, offset), label="Nomis population estimates",
-                                   validate=validate)
+                                   validate=validate, max_bytes=MAX_PAGE_BYTES)
         page = pd.read_csv(fetched.path, dtype={"GEOGRAPHY_CODE": "string", "DATE": "string"})
         bar.update(1)
         pages.append(page)
@@ -84,7 +87,8 @@ def children_by_lsoa(downloader: Downloader, config: SourceConfig, lsoa_codes: l
     NetworkError
         If Nomis answers a page with an empty body or a header without rows.
     DataFileError
-        If an LSOA asked for has no count of children aged 0-15, or a count is negative.
+        If an LSOA asked for has no count of children aged 0-15, or a count is
+        negative or above :data:`gapmap.validate.MAX_LSOA_CHILDREN`.
     """
     step = config.nomis_codes_per_query
     with tqdm(desc="Nomis population estimates", unit=" page", disable=None, leave=False) as bar:
@@ -93,11 +97,18 @@ def children_by_lsoa(downloader: Downloader, config: SourceConfig, lsoa_codes: l
             for page in _pages(downloader, config, lsoa_codes[i:i + step], bar)
         ]
     long = pd.concat(pages, ignore_index=True)
+    with from_the_cache():
+        return _children(long, lsoa_codes)
+
+
+def _children(long: pd.DataFrame, lsoa_codes: list[str]) -> tuple[pd.DataFrame, str]:
+    """The wide table of :func:`children_by_lsoa` from Nomis's long rows, checked."""
     long["OBS_VALUE"] = pd.to_numeric(long["OBS_VALUE"], errors="coerce").astype("Int64")
-    negative = (long["OBS_VALUE"] < 0).fillna(False).astype(bool)
-    if negative.any():
-        raise DataFileError(f"Nomis {DATASET} gave a negative population ({long.loc[negative, 'OBS_VALUE'].iloc[0]}) "
-                            f"for {long.loc[negative, 'GEOGRAPHY_CODE'].iloc[0]}; try again with --refresh.")
+    absurd = ~long["OBS_VALUE"].between(0, MAX_LSOA_CHILDREN).fillna(True).astype(bool)
+    if absurd.any():
+        raise DataFileError(f"Nomis {DATASET} gave a population of {long.loc[absurd, 'OBS_VALUE'].iloc[0]} for "
+                            f"{long.loc[absurd, 'GEOGRAPHY_CODE'].iloc[0]}, not a count from 0 to "
+                            f"{MAX_LSOA_CHILDREN:,} children in one LSOA.")
     wide = long.pivot_table(index="GEOGRAPHY_CODE", columns="C_AGE", values="OBS_VALUE", aggfunc="first")
     wide = wide.reindex(index=pd.Index(lsoa_codes, dtype="string"), columns=[AGE_0_15, *SINGLE_YEARS])
     singles = wide[list(SINGLE_YEARS)].astype("Int64")

@@ -3,7 +3,11 @@
 Queries always carry a ``where`` clause on codes (``LAD25CD IN ('E08000035')``)
 or a code prefix, never the whole country's boundaries, and page with
 ``resultOffset``/``resultRecordCount`` while the answer says
-``exceededTransferLimit``.  Service and field names come from
+``exceededTransferLimit``, even on a page with no features (which ArcGIS may
+send when a page would be too large: the same offset is asked again for half
+as many features, so none is skipped).  A first page with no
+feature is a bad answer (every query asks for areas that exist) and is never
+cached.  Service and field names come from
 :class:`gapmap.sources.config.SourceConfig`.  Every table returned is checked:
 each code asked for must come back.
 """
@@ -17,10 +21,12 @@ import geopandas as gpd
 import pandas as pd
 from tqdm.auto import tqdm
 
-from gapmap.errors import DataFileError, InputError
+from pathlib import Path
+
+from gapmap.errors import DataFileError, InputError, NetworkError
 from gapmap.model import CRS
 from gapmap.sources.config import SourceConfig
-from gapmap.sources.http import Downloader, json_validator
+from gapmap.sources.http import Downloader, Validator, from_the_cache, json_validator
 from gapmap.validate import GSS_CODE
 
 
@@ -36,6 +42,28 @@ def _in_clause(field: str, codes: Iterable[str]) -> str:
     if bad:
         raise InputError(f"Not a GSS area code: {bad[0]!r}; expected a letter and eight digits, e.g. E08000035.")
     return f"{field} IN ({', '.join(repr(c) for c in codes)})"
+
+
+#: Most bytes one ArcGIS page may have (a page of 1,000 generalised LSOA polygons is a few MB).
+MAX_PAGE_BYTES = 32 * 1024 * 1024
+#: Pages in a row with no feature but ``exceededTransferLimit`` true before the answer is taken to be broken
+#: (each asks for half as many features as the one before, so a 1,000-feature page gets down to 1).
+MAX_EMPTY_PAGES = 16
+
+
+def _page_validator(label: str, url: str, *, first: bool) -> Validator:
+    """A JSON object without ``error``; the first page of a query must hold a feature, or say that more remain."""
+    as_json = json_validator(label=label, url_hint=url)
+
+    def validate(path: Path) -> None:
+        as_json(path)
+        page = json.loads(path.read_bytes())
+        if first and not page.get("features") and not _exceeded(page):
+            raise NetworkError(f"The {label} from {url} answered with no features for a query that must match "
+                               "some; nothing was cached: try again later, or check the ONS service names in the "
+                               "gapmap config file.")
+
+    return validate
 
 
 def _exceeded(page: dict[str, Any]) -> bool:
@@ -76,9 +104,9 @@ def query(
     url = service_url(config, role)
     label = f"ONS {service.service}"
     order = next(iter(service.fields.values()))
-    validate = json_validator(label=label, url_hint=url)
     features: list[dict[str, Any]] = []
-    offset = 0
+    offset = empty = 0
+    size = config.ons_page_size
     with tqdm(desc=label, unit=" page", disable=None, leave=False) as bar:
         while True:
             params = {
@@ -88,17 +116,29 @@ def query(
                 "outSR": 4326,
                 "orderByFields": order,
                 "resultOffset": offset,
-                "resultRecordCount": config.ons_page_size,
+                "resultRecordCount": size,
                 "f": "geojson" if geometry else "json",
             }
-            fetched = downloader.fetch(url, params=params, label=label, validate=validate)
+            fetched = downloader.fetch(url, params=params, label=label, max_bytes=MAX_PAGE_BYTES,
+                                       validate=_page_validator(label, url, first=offset == 0))
             page = json.loads(fetched.path.read_bytes())
             batch = page.get("features") or []
             features.extend(batch)
             bar.update(1)
-            if not batch or not _exceeded(page):
+            if not _exceeded(page):
                 break
-            offset += len(batch)
+            if batch:
+                offset, empty = offset + len(batch), 0
+                continue
+            # no features, yet more remain: the server could not send this page (too large); ask for less
+            empty += 1
+            if empty >= MAX_EMPTY_PAGES:
+                raise NetworkError(f"The {label} from {url} sent {empty} pages in a row with no features while "
+                                   "saying more remain; try again later with --refresh.")
+            if size > 1:
+                size = max(1, size // 2)
+            else:
+                offset += 1
     if geometry:
         frame: pd.DataFrame = gpd.GeoDataFrame.from_features(features, crs="EPSG:4326")
     else:
@@ -107,7 +147,7 @@ def query(
     if features and missing:
         raise DataFileError(
             f"{label} has no field(s) {', '.join(missing)}; set the field names of ons_services.{role} "
-            "in the gapmap config file."
+            "in the gapmap config file, or run again with --refresh if the cached answer is out of date."
         )
     frame = frame.reindex(columns=[*service.fields.values(), *(["geometry"] if geometry else [])])
     frame = frame.rename(columns={v: k for k, v in service.fields.items()})
@@ -130,6 +170,14 @@ def _by_codes(
         for i in range(0, len(codes), step)
     ]
     frame = pd.concat(parts, ignore_index=True).drop_duplicates(subset=[key])
+    with from_the_cache():
+        return _checked(frame, config, role, key, codes, geometry=geometry)
+
+
+def _checked(
+    frame: pd.DataFrame, config: SourceConfig, role: str, key: str, codes: list[str], *, geometry: bool
+) -> gpd.GeoDataFrame | pd.DataFrame:
+    """``frame`` sorted by ``key``, checked to hold every code asked for (with a geometry, if asked)."""
     missing = sorted(set(codes) - set(frame[key]))
     if missing:
         raise DataFileError(
@@ -225,7 +273,8 @@ def lsoas_in_lads(downloader: Downloader, config: SourceConfig, lad_codes: list[
     if empty:
         raise DataFileError(
             f"ONS {config.service('lsoa_to_lad').service} lists no LSOA in {', '.join(empty)}; "
-            "the lookup may use another LAD vintage: set ons_services.lsoa_to_lad in the gapmap config file."
+            "the lookup may use another LAD vintage: set ons_services.lsoa_to_lad in the gapmap config file, "
+            "or run again with --refresh if the cached answer is out of date."
         )
     return frame.sort_values("lsoa").reset_index(drop=True)
 

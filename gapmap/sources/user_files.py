@@ -2,7 +2,8 @@
 
 Formats, by file extension: CSV (``.csv``; points from ``easting``/``northing``
 columns in British National Grid metres), GeoPackage (``.gpkg``), GeoJSON
-(``.geojson``, ``.json``) and GeoParquet (``.parquet``).  A CSV is UTF-8 and
+(``.geojson``, ``.json``) and GeoParquet (``.parquet``).  Column names are
+matched without regard to case (``Easting`` is ``easting``).  A CSV is UTF-8 and
 comma-separated; a GeoPackage holds one layer; spatial files must carry a CRS
 and are reprojected to EPSG:27700.  Codes, counts and coordinates are checked
 (:mod:`gapmap.validate`): every error names the file, the column, a row and
@@ -13,12 +14,16 @@ How each file changes a study's inputs (:func:`apply_user_files`):
 
 * ``schools``: replaces the provision of the kinds the file contains (an LA's
   own list of resourced provision replaces GIAS's resourced provision; a full
-  list replaces everything).
+  list replaces everything).  Two layouts are read: gapmap's own
+  (:data:`SCHOOL_COLUMNS` and a point location) and a GIAS "all establishment
+  data" CSV as downloaded (:data:`gapmap.sources.gias.REQUIRED_COLUMNS`), whose
+  open establishments are classified as the live GIAS source classifies them.
 * ``population``: replaces ``children_0_15`` of every LSOA; each LSOA of the
   study must be in the file.
 * ``boundaries``: replaces the LSOA polygons (and centroids, if the file has
   ``centroid_easting``/``centroid_northing``); each LSOA of the study must be in
-  the file.
+  the file.  Invalid polygons (self-intersecting rings) are repaired with
+  shapely's ``make_valid``, and the LSOA boundaries' vintage says how many.
 """
 
 from __future__ import annotations
@@ -31,12 +36,14 @@ import geopandas as gpd
 import pandas as pd
 import pyogrio
 
-from gapmap.errors import DataFileError, InputError
+from gapmap.errors import DataFileError, InputError, shown
 from gapmap.inputs import EXCLUDED_COLUMNS, StudyInputs
 from gapmap.model import CRS, KINDS, PROVISION_COLUMNS, SECTORS, conform_provision
+from gapmap.sources import gias
+from gapmap.sources.dfe_la_codes import DFE_LA_CODES
 from gapmap.validate import (
-    BNG_EASTING, BNG_NORTHING, LA_TOLERANCE_M, MAX_LSOA_CHILDREN, MAX_SCHOOL_COUNT, code_problems,
-    distance_outside_la, exclude_misplaced, in_great_britain, location_hint, looks_like_degrees,
+    BNG_EASTING, BNG_NORTHING, LA_TOLERANCE_M, MAX_AGE, MAX_LSOA_CHILDREN, MAX_SCHOOL_COUNT, code_problems,
+    distance_outside_la, exclude_misplaced, in_great_britain, location_hint, looks_like_degrees, repair_polygons,
 )
 
 SPATIAL_SUFFIXES = (".gpkg", ".geojson", ".json", ".parquet")
@@ -45,10 +52,27 @@ SCHOOL_COLUMNS = ["provision_id", "name", "kind", "sector", "la_gss"]
 BOUNDARY_COLUMNS = ["lsoa_code"]
 POPULATION_COLUMNS = ["lsoa_code", "children_0_15"]
 #: Largest plausible value of each whole-number column of a schools file.
-_SCHOOL_MAXIMA = {"pupils": MAX_SCHOOL_COUNT, "capacity": MAX_SCHOOL_COUNT, "statutory_low_age": 25,
-                  "statutory_high_age": 25, "age_low_on_roll": 25, "age_high_on_roll": 25}
+_SCHOOL_MAXIMA = {"pupils": MAX_SCHOOL_COUNT, "capacity": MAX_SCHOOL_COUNT, "statutory_low_age": MAX_AGE,
+                  "statutory_high_age": MAX_AGE, "age_low_on_roll": MAX_AGE, "age_high_on_roll": MAX_AGE}
 _TEXT_COLUMNS = {"provision_id": "string", "urn": "string", "lsoa_code": "string", "la_code": "string",
                  "la_gss": "string"}
+#: Column names gapmap reads from user files, matched without regard to case.
+KNOWN_COLUMNS = (*PROVISION_COLUMNS, "easting", "northing", "lsoa_code", "children_0_15", "centroid_easting",
+                 "centroid_northing")
+#: Columns that mark a CSV as GIAS "all establishment data" rather than gapmap's own schools layout.
+_GIAS_MARKERS = ("URN", "EstablishmentName", "TypeOfEstablishment (name)", "EstablishmentStatus (name)", "Easting")
+
+
+def _canonical_names(columns: pd.Index) -> dict[str, str]:
+    """Column -> gapmap's name for it, for columns that differ from a known name only in case or spaces."""
+    known = {name.lower(): name for name in KNOWN_COLUMNS}
+    present = set(columns)
+    renames = {}
+    for column in columns:
+        name = known.get(str(column).strip().lower())
+        if name is not None and name != column and name not in present:
+            renames[column] = name
+    return renames
 
 
 def read_user_file(path: str | Path, *, points: bool) -> pd.DataFrame | gpd.GeoDataFrame:
@@ -104,7 +128,7 @@ def read_user_file(path: str | Path, *, points: bool) -> pd.DataFrame | gpd.GeoD
         raise DataFileError(f"Cannot read {path} ({error}).") from None
     if frame.crs is None:
         raise DataFileError(f"{path} has no coordinate reference system; expected one (EPSG:27700 or EPSG:4326).")
-    return _on_grid(frame, path)
+    return _on_grid(frame.rename(columns=_canonical_names(frame.columns)), path)
 
 
 def _read_csv(path: Path) -> pd.DataFrame:
@@ -118,9 +142,12 @@ def _read_csv(path: Path) -> pd.DataFrame:
             "'CSV UTF-8' (in Excel: Save As, CSV UTF-8)."
         ) from None
     try:
-        table = pd.read_csv(io.StringIO(text), dtype=_TEXT_COLUMNS, keep_default_na=False, na_values=[""])
+        renames = _canonical_names(pd.read_csv(io.StringIO(text), nrows=0).columns)
+        text_columns = {**{c: "string" for c, name in renames.items() if name in _TEXT_COLUMNS}, **_TEXT_COLUMNS}
+        table = pd.read_csv(io.StringIO(text), dtype=text_columns, keep_default_na=False, na_values=[""])
     except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError) as error:
         raise DataFileError(f"Cannot read {path} as CSV ({str(error).strip()}); is the file complete?") from None
+    table = table.rename(columns=renames)
     if len(table.columns) == 1 and any(sep in str(table.columns[0]) for sep in (";", "\t", "|")):
         raise DataFileError(f"{path} has one column {table.columns[0]!r}: its values are not separated by commas; "
                             "save it as comma-separated CSV.")
@@ -162,7 +189,7 @@ def _points(table: pd.DataFrame, path: Path) -> gpd.GeoDataFrame:
         text = table[column].notna() & values[column].isna()
         if text.any():
             raise DataFileError(f"{path}, column {column!r}: {int(text.sum())} value(s) are not numbers (e.g. "
-                                f"{table.loc[text, column].iloc[0]!r} in row {int(text.idxmax()) + 2}).")
+                                f"{shown(table.loc[text, column].iloc[0])} in row {int(text.idxmax()) + 2}).")
     easting, northing = values["easting"], values["northing"]
     located = easting.notna() & northing.notna()
     if not located.any():
@@ -197,7 +224,7 @@ def _whole_numbers(frame: pd.DataFrame, column: str, path: Path, maximum: int) -
     bad = frame[column].notna() & ~(values.between(0, maximum) & (values % 1 == 0)).fillna(False).astype(bool)
     if bad.any():
         raise DataFileError(f"{path}, column {column!r}: {int(bad.sum())} value(s) are not whole numbers from 0 "
-                            f"to {maximum:,} (e.g. {frame.loc[bad, column].iloc[0]!r} in row {int(bad.idxmax()) + 2}).")
+                            f"to {maximum:,} (e.g. {shown(frame.loc[bad, column].iloc[0])} in row {int(bad.idxmax()) + 2}).")
     return values.astype("Int64")
 
 
@@ -217,14 +244,42 @@ def _check_unique(frame: pd.DataFrame, columns: list[str], path: Path) -> None:
                             f"once (rows {', '.join(str(i + 2) for i in repeated.index[:5])}); keep one row each.")
 
 
-def read_schools_file(path: str | Path) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
-    """Read a schools file into the canonical provision table, and list the rows without a location.
+def _is_gias_layout(path: Path) -> bool:
+    """Whether a CSV's header has the GIAS "all establishment data" columns (any case)."""
+    with open(path, "rb") as handle:
+        first = handle.readline(1 << 16).decode("cp1252", errors="replace").lower()
+    return path.suffix.lower() == ".csv" and all(marker.lower() in first for marker in _GIAS_MARKERS)
 
-    Required columns: ``provision_id``, ``name``, ``kind``, ``sector``,
-    ``la_gss`` and a point location (``easting``/``northing`` in a CSV).  Any
-    other column of :data:`gapmap.model.PROVISION_COLUMNS` is read when present.
-    A row whose location is empty is listed as excluded; every other problem
-    is an error naming the file, the column and the row.
+
+def _read_gias_file(path: Path) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
+    """A GIAS all-establishments CSV (as downloaded, or re-saved as UTF-8) as canonical provision of every LA."""
+    try:
+        path.read_bytes().decode("utf-8-sig")
+        encoding = "utf-8-sig"
+    except UnicodeDecodeError:
+        encoding = gias.ENCODING
+    raw = gias.read_gias(path, la_codes=None, source_name=str(path), encoding=encoding)
+    if raw.empty:
+        raise DataFileError(f"{path} lists no open establishment (column 'EstablishmentStatus (name)'); expected "
+                            f"some with the status {' or '.join(repr(s) for s in gias.OPEN_STATUSES)}.")
+    la_gss = {code: gss for code, gss, _ in DFE_LA_CODES}
+    return gias.provision_from_gias(raw, la_gss=la_gss, source_label=f"{path.name} (GIAS all establishment data)",
+                                    source_name=path.name)
+
+
+def read_schools_file(path: str | Path) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
+    """Read a schools file into the canonical provision table, and list the rows that cannot be used.
+
+    Two layouts are read.  gapmap's own: required columns ``provision_id``,
+    ``name``, ``kind``, ``sector``, ``la_gss`` and a point location
+    (``easting``/``northing`` in a CSV), any other column of
+    :data:`gapmap.model.PROVISION_COLUMNS` read when present; a row whose
+    location is empty is listed as excluded, and every other problem is an
+    error naming the file, the column and the row.  Or a GIAS "all
+    establishment data" CSV (:data:`gapmap.sources.gias.REQUIRED_COLUMNS`),
+    read as the live GIAS source reads it: open establishments only, rows that
+    cannot be used listed as excluded with the reason.  Column names are
+    matched without regard to case.
 
     Returns
     -------
@@ -241,8 +296,10 @@ def read_schools_file(path: str | Path) -> tuple[gpd.GeoDataFrame, pd.DataFrame]
         number, or a location is not in Great Britain.
     """
     path = Path(path)
+    if path.is_file() and path.stat().st_size and _is_gias_layout(path):
+        return _read_gias_file(path)
     frame = read_user_file(path, points=True)
-    _require(frame, SCHOOL_COLUMNS, path, "a schools file")
+    _require(frame, SCHOOL_COLUMNS, path, "a schools file (or a GIAS all establishment data CSV)")
     frame = frame.copy()
     for column in ("provision_id", "name", "kind", "sector"):
         frame[column] = frame[column].astype("string").str.strip()
@@ -273,11 +330,22 @@ def read_schools_file(path: str | Path) -> tuple[gpd.GeoDataFrame, pd.DataFrame]
             frame[column] = pd.NA
         elif dtype == "Int64":
             frame[column] = _whole_numbers(frame, column, path, _SCHOOL_MAXIMA[column])
+    _check_age_order(frame, path)
     frame["urn"] = frame["urn"].fillna(frame["provision_id"])
     frame["source"] = frame["source"].fillna(path.name)
     frame["location_source"] = frame["location_source"].fillna(f"{path.name} coordinates")
     provision = conform_provision(frame[located], source_name=str(path))
     return provision, excluded[EXCLUDED_COLUMNS].reset_index(drop=True)
+
+
+def _check_age_order(frame: pd.DataFrame, path: Path) -> None:
+    for low, high in (("statutory_low_age", "statutory_high_age"), ("age_low_on_roll", "age_high_on_roll")):
+        reversed_ages = (frame[low] > frame[high]).fillna(False).astype(bool)
+        if reversed_ages.any():
+            row = int(reversed_ages.idxmax())
+            raise DataFileError(f"{path}, columns {low!r}/{high!r}: {int(reversed_ages.sum())} school(s) have the "
+                                f"youngest age above the oldest (e.g. row {row + 2}: {shown(frame.loc[row, low])} > "
+                                f"{shown(frame.loc[row, high])}); swap them or correct the ages.")
 
 
 def read_schools(path: str | Path) -> gpd.GeoDataFrame:
@@ -299,11 +367,16 @@ def read_schools(path: str | Path) -> gpd.GeoDataFrame:
 def read_boundaries(path: str | Path) -> gpd.GeoDataFrame:
     """Read small-area polygons: ``lsoa_code``, optional ``centroid_easting``/``centroid_northing``.
 
+    Invalid polygons (a self-intersecting ring, say) are repaired with
+    :func:`gapmap.validate.repair_polygons`; ``attrs["repaired"]`` of the result
+    says how many.
+
     Raises
     ------
     DataFileError
         If the file is not spatial, lacks ``lsoa_code``, has a code that is not an
-        English LSOA code, repeats a code, or has non-polygons or centroids outside Great Britain.
+        English LSOA code, repeats a code, or has non-polygons, empty polygons or
+        centroids outside Great Britain.
     """
     path = Path(path)
     frame = read_user_file(path, points=False)
@@ -313,6 +386,11 @@ def read_boundaries(path: str | Path) -> gpd.GeoDataFrame:
     _require(frame, BOUNDARY_COLUMNS, path, "LSOA boundaries")
     if not frame.geom_type.isin(["Polygon", "MultiPolygon"]).all():
         raise DataFileError(f"{path}: expected polygons only; found {sorted(set(frame.geom_type.fillna('none')))}.")
+    geometry, repaired = repair_polygons(frame.geometry)
+    frame = frame.set_geometry(geometry)
+    if (geometry.is_empty | geometry.isna()).any():
+        raise DataFileError(f"{path}: {int((geometry.is_empty | geometry.isna()).sum())} polygon(s) are empty (or "
+                            "collapse to lines when repaired); every LSOA needs an area.")
     frame["lsoa_code"] = frame["lsoa_code"].astype("string")
     _check_codes(frame, "lsoa_code", "lsoa", path)
     _check_unique(frame, ["lsoa_code"], path)
@@ -320,7 +398,9 @@ def read_boundaries(path: str | Path) -> gpd.GeoDataFrame:
     if len(keep) == 3 and not in_great_britain(frame["centroid_easting"], frame["centroid_northing"]).all():
         raise DataFileError(f"{path}, columns 'centroid_easting'/'centroid_northing': some centroids are not "
                             "British National Grid metres inside Great Britain.")
-    return frame[[*keep, "geometry"]]
+    frame = frame[[*keep, "geometry"]]
+    frame.attrs["repaired"] = repaired
+    return frame
 
 
 def read_population(path: str | Path) -> pd.DataFrame:
@@ -405,14 +485,18 @@ def apply_user_files(
         lsoas = lsoas.drop(columns=[c for c in lsoas.columns if c.startswith("age_")])
         vintages["Children aged 0-15"] = Path(population).name
     if boundaries is not None:
-        table = _covering(read_boundaries(boundaries), inputs, Path(boundaries))
+        polygons = read_boundaries(boundaries)
+        table = _covering(polygons, inputs, Path(boundaries))
         for column in ("centroid_easting", "centroid_northing"):
             if column in table.columns:
                 lsoas[column] = lsoas["lsoa_code"].map(table[column]).astype("float64")
         lsoas["geometry"] = gpd.GeoSeries(lsoas["lsoa_code"].map(table.geometry).to_numpy(), crs=CRS,
                                           index=lsoas.index)
         _check_in_own_las(lsoas, inputs, Path(boundaries))
-        vintages["LSOA boundaries"] = Path(boundaries).name
+        repaired = polygons.attrs.get("repaired", 0)
+        vintages["LSOA boundaries"] = Path(boundaries).name + (
+            f" ({repaired} invalid polygon(s), e.g. self-intersecting, repaired with shapely make_valid)"
+            if repaired else "")
     parts = [table for table in excluded if len(table)]
     excluded_rows = pd.concat(parts, ignore_index=True) if parts else inputs.excluded
     return replace(inputs, provision=provision, lsoas=lsoas, vintages=vintages, excluded=excluded_rows)
