@@ -32,3 +32,6 @@ class StudyLike(Protocol):
 
     def scenario(self, name: str, *, description: str = "") -> Scenario:
         """A scenario with no edits, on this study."""
+
+    def at_year(self, year: int) -> StudyLike:
+        """This study with the need of the January of ``year``."""
