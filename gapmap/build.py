@@ -11,6 +11,7 @@ from gapmap.engine.analysis import Results
 from gapmap.engine.dictionary import write_data_dictionary
 from gapmap.engine.opportunities import OpportunityOptions
 from gapmap.engine.projection import forecast_results
+from gapmap.engine.sectors import with_sector_sets
 from gapmap.engine.shared import shared_services
 from gapmap.engine.together import CollaborationOptions
 from gapmap.engine.transport import with_transport_costs
@@ -19,6 +20,7 @@ from gapmap.output import staged_directory, write_csv, write_layers
 from gapmap.paths import output_folder
 from gapmap.render import write_report
 from gapmap.settings import Settings
+from gapmap.vintage import vintage_metadata
 
 #: Default root of the output folders (one sub-folder per study area).
 DEFAULT_OUT = Path("maps")
@@ -60,9 +62,11 @@ def write_outputs(
         "collaboration": results.collaboration,
         "collaboration_sites": results.collaboration_sites,
         "assignment": results.assignment,
+        "sectors": results.sectors,
+        "vintages": results.vintages,
     }
     tables.update({name: frame for name, frame in optional.items() if frame is not None})
-    write_layers(tables, folder / "gapmap.gpkg")
+    write_layers(tables, folder / "gapmap.gpkg", metadata=vintage_metadata(results.vintages))
     (folder / "tables").mkdir()
     csvs = {**tables, "excluded": results.inputs.excluded}
     for name, frame in csvs.items():
@@ -129,6 +133,8 @@ def build(
         results = with_transport_costs(shared_services(results, opportunities, collaboration), opportunities)
         progress("projecting need")
         results = forecast_results(results, horizon=horizon)
+        progress("comparing supply sectors")
+        results = with_sector_sets(results)
         progress("writing maps and tables")
         write_outputs(results, staging, tiles=tiles, progress=progress)
         _keep_scenarios(target, staging)

@@ -18,8 +18,9 @@ from gapmap.engine.together import DEFAULT_TARGET_SHARE, CollaborationOptions
 from gapmap.errors import GapmapError
 from gapmap.model import KINDS
 from gapmap.scenario.cli import scenario
+from gapmap.labels import parse_ehcp_year, parse_sectors, sectors_label
 from gapmap.settings import (
-    DEFAULT_KINDS, DEFAULT_RULES, METRES_PER_MILE, RULE_SETS, SPECIALIST_DEMAND_METHODS, Settings,
+    DEFAULT_KINDS, DEFAULT_RULES, DEFAULT_SECTORS, METRES_PER_MILE, RULE_SETS, SPECIALIST_DEMAND_METHODS, Settings,
 )
 from gapmap.sources.embedded import load_embedded
 from gapmap.sources.live import fetch_live, load_live
@@ -97,6 +98,14 @@ def _one_area(ca: str | None, la: str | None) -> None:
                                "or a list of LAs).")
 
 
+def _parsed(parse: Callable[[str], Any], value: str) -> Any:
+    """Run an option's parser, turning its ValueError into a usage error naming the option."""
+    try:
+        return parse(value)
+    except ValueError as error:
+        raise click.BadParameter(str(error)) from None
+
+
 def _area_options(command: _F) -> _F:
     """Options choosing a study area from the live public sources, and the download cache."""
     options = [
@@ -152,6 +161,19 @@ def _area_options(command: _F) -> _F:
     "or all children of the kind's ages.",
 )
 @click.option(
+    "--sectors", default=",".join(DEFAULT_SECTORS), show_default=True, metavar="SECTOR[,SECTOR...]",
+    callback=lambda _ctx, _param, value: _parsed(parse_sectors, value),
+    help="Supply counted: state-funded, non-maintained, independent (comma-separated) or all. State-funded is the "
+    f"usual base of a sufficiency plan; the summary also shows {sectors_label(('state-funded', 'non-maintained'))} "
+    "and all three as additions.",
+)
+@click.option(
+    "--ehcp-year", default="matched", show_default=True, metavar="YYYY/YY|matched|latest",
+    callback=lambda _ctx, _param, value: _parsed(parse_ehcp_year, value),
+    help="EHC plan (SEN2) year of specialist need, e.g. 2022/23. 'matched': the January of the supply's date, so "
+    "places and need come from the same year; 'latest': the latest published.",
+)
+@click.option(
     "--tiles", default="OpenStreetMap", show_default=True,
     help="Base map under the interactive maps: a tile provider name (e.g. OpenStreetMap, OpenTopoMap), a URL "
     "template with {z}/{x}/{y}, or 'none'. Tiles need internet; the data draws without it.",
@@ -188,7 +210,7 @@ def _area_options(command: _F) -> _F:
               "plan count).")
 def build(
     out: Path, kinds: str, thresholds: tuple[str, ...], rules: str, circuity: float, cost: str,
-    roads: Path | None, specialist_demand: str,
+    roads: Path | None, specialist_demand: str, sectors: tuple[str, ...], ehcp_year: int | str | None,
     tiles: str, data_file: Path | None,
     ca: str | None, la: str | None, cache_dir: Path | None, refresh: bool, offline: bool,
     schools: Path | None, boundaries: Path | None, population: Path | None,
@@ -207,7 +229,7 @@ def build(
     opportunities = OpportunityOptions(sites=sites, candidates=candidates, cost_per_pupil_mile=cost_per_pupil_mile,
                                        cost_per_pupil=cost_per_pupil)
     settings = Settings(kinds=tuple(k.strip() for k in kinds.split(",") if k.strip()), rules=rules,
-                        circuity=circuity, specialist_demand=specialist_demand,
+                        circuity=circuity, specialist_demand=specialist_demand, sectors=sectors, ehcp_year=ehcp_year,
                         journey_backend=journey_backend(cost, roads))
     for kind, metres in _parse_thresholds(thresholds).items():
         settings = settings.with_threshold(kind, metres)

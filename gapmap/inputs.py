@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 
 import geopandas as gpd
 import pandas as pd
@@ -50,6 +51,11 @@ class StudyInputs:
         Source rows that could not be used, with the reason (never dropped silently).
     vintages
         Dataset name -> vintage and source, shown on the summary page.
+    dates
+        Dataset name (a key of ``vintages``) -> the date its figures refer to,
+        where known: the supply's date (``"Schools"``) picks the matching EHC
+        plan year, and inputs more than a year apart are flagged
+        (:mod:`gapmap.vintage`).
     """
 
     name: str
@@ -62,3 +68,4 @@ class StudyInputs:
     vintages: dict[str, str] = field(default_factory=dict)
     ehcp_needs: pd.DataFrame = field(default_factory=pd.DataFrame)
     ehcp_england: pd.DataFrame = field(default_factory=pd.DataFrame)
+    dates: dict[str, date] = field(default_factory=dict)

@@ -188,7 +188,9 @@ def neutralise_formulas(values: pd.Series) -> pd.Series:
     return values.astype("object").where(~risky.astype(bool), "'" + values.astype("object").where(risky, ""))
 
 
-def write_layers(layers: dict[str, gpd.GeoDataFrame | pd.DataFrame], path: Path) -> None:
+def write_layers(
+    layers: dict[str, gpd.GeoDataFrame | pd.DataFrame], path: Path, *, metadata: dict[str, str] | None = None
+) -> None:
     """Write tables as layers of one GeoPackage.
 
     Parameters
@@ -197,6 +199,8 @@ def write_layers(layers: dict[str, gpd.GeoDataFrame | pd.DataFrame], path: Path)
         Layer name -> table (a GeoDataFrame, or a DataFrame for a table without geometry).
     path
         GeoPackage path.
+    metadata
+        Key -> text written into every layer's metadata (e.g. the data years), if given.
     """
     for name, frame in layers.items():
-        gpd.GeoDataFrame(frame).to_file(path, layer=name, driver="GPKG")
+        gpd.GeoDataFrame(frame).to_file(path, layer=name, driver="GPKG", layer_metadata=metadata or None)

@@ -85,6 +85,21 @@ NEED_CODES: tuple[str, ...] = (
 #: How demand for specialist kinds is estimated.
 SPECIALIST_DEMAND_METHODS = ("ehcp", "children")
 
+#: Supply sectors counted by default, and why (shown in the outputs).
+DEFAULT_SECTORS: tuple[str, ...] = ("state-funded",)
+SECTORS_REASON = (
+    "State-funded provision (community, foundation, academy and free schools, pupil referral units) is the usual "
+    "base of a sufficiency plan: LAs also place children in non-maintained special schools (charities approved "
+    "under s41) and independent special schools, but independent places are bought one by one at high cost and "
+    "are what sufficiency plans try to reduce, so they are shown as additions, not counted by default."
+)
+
+#: The cumulative supply definitions every build also reports, narrowest first.
+SECTOR_SETS: tuple[tuple[str, ...], ...] = tuple(SECTORS[:n] for n in range(1, len(SECTORS) + 1))
+
+#: ``Settings.ehcp_year`` value that picks the latest SEN2 year whatever the supply's date.
+LATEST = "latest"
+
 
 @dataclass(frozen=True)
 class AgeBand:
@@ -221,7 +236,8 @@ class Settings:
         whose nearest provision of the kind is farther are counted as beyond it
         (``{kind}_children_beyond``).
     sectors
-        Sectors whose provision counts as supply.
+        Sectors whose provision counts as supply, in :data:`gapmap.model.SECTORS`
+        order (default :data:`DEFAULT_SECTORS`; the reason is :data:`SECTORS_REASON`).
     rules
         Name of a registered rule set (:data:`RULE_SETS`) or a :class:`RuleSet`:
         the walking distance by age behind ``{kind}_children_beyond_statutory``.
@@ -249,7 +265,9 @@ class Settings:
         the LA's EHC plan caseload in that placement type (SEN2) apportioned to
         LSOAs; ``"children"``: all children of the kind's ages.
     ehcp_year
-        SEN2 ``time_period`` to use (e.g. ``202425``); ``None`` for the latest.
+        SEN2 ``time_period`` to use (e.g. ``202223``); ``None`` (default) for
+        the year matching the supply's date (:func:`gapmap.vintage.matched_ehcp_year`),
+        ``"latest"`` for the latest published.
     idaci_weight
         0 to 1: how far the apportioning of EHC plans to LSOAs leans on IDACI
         (0: by children only; 1: by children x IDACI).
@@ -260,7 +278,7 @@ class Settings:
 
     kinds: tuple[str, ...] = DEFAULT_KINDS
     thresholds_m: Mapping[str, float] = field(default_factory=lambda: dict(DEFAULT_THRESHOLDS_M))
-    sectors: tuple[str, ...] = SECTORS
+    sectors: tuple[str, ...] = DEFAULT_SECTORS
     rules: str | RuleSet = DEFAULT_RULES
     ages: Mapping[str, tuple[int, int]] = field(default_factory=lambda: dict(DEFAULT_AGES))
     catchments_m: Mapping[str, float] = field(default_factory=lambda: dict(DEFAULT_CATCHMENTS_M))
@@ -271,7 +289,7 @@ class Settings:
     cost_backend: Any = None
     journey_backend: Any = None
     specialist_demand: str = "ehcp"
-    ehcp_year: int | None = None
+    ehcp_year: int | str | None = None
     idaci_weight: float = 0.0
     need_mix: Mapping[str, float] | None = None
 
@@ -293,8 +311,13 @@ class Settings:
                     and 0 <= ages[0] <= ages[1]):
                 raise InputError(f"The ages for {kind} must be (youngest, oldest) whole years, got {ages!r}.")
         bad_sectors = [s for s in self.sectors if s not in SECTORS]
-        if bad_sectors:
-            raise InputError(f"Unknown sector(s) {bad_sectors}; choose from {list(SECTORS)}.")
+        if bad_sectors or not self.sectors:
+            raise InputError(f"Unknown sector(s) {bad_sectors}; choose one or more of {', '.join(SECTORS)}."
+                             if bad_sectors else f"No supply sectors; choose one or more of {', '.join(SECTORS)}.")
+        if not (self.ehcp_year is None or self.ehcp_year == LATEST
+                or isinstance(self.ehcp_year, int) and not isinstance(self.ehcp_year, bool)):
+            raise InputError(f"ehcp_year must be a SEN2 year such as 202223, {LATEST!r} or None (matched to the "
+                             f"supply's date), got {self.ehcp_year!r}.")
         rule_set(self.rules)
         if not self.step_weights or not all(isinstance(w, (int, float)) and 0 <= w < np.inf for w in self.step_weights):
             raise InputError(f"step_weights must be one or more numbers >= 0, got {self.step_weights!r}.")

@@ -17,7 +17,8 @@ def test_three_miles_is_4828_metres():
 
 def test_children_beyond_match_brute_force(ne_inputs, ne_results):
     lsoa = ne_results.lsoa
-    special = ne_inputs.provision[ne_inputs.provision["kind"] == "special"]
+    provision = ne_inputs.provision
+    special = provision[(provision["kind"] == "special") & (provision["sector"] == "state-funded")]  # the default
     centroids = ne_inputs.lsoas.set_index("lsoa_code").loc[lsoa["lsoa_code"], ["centroid_easting", "centroid_northing"]].to_numpy()
     distances = np.hypot(
         centroids[:, :1] - special.geometry.x.to_numpy()[None, :],
@@ -44,9 +45,9 @@ def test_la_summary_reconciles_with_lsoas_and_provision(ne_inputs, ne_results):
         not_counted = provision[(provision["kind"] == kind) & ~provision["analysed"]]
         assert len(supply) + len(not_counted) == (ne_inputs.provision["kind"] == kind).sum()
     # Only Great Park Academy (a secondary free school with pupils aged 9-10 only) serves none of its kind's ages.
-    assert provision.loc[~provision["analysed"] & provision["kind"].isin(ne_results.settings.kinds), "name"].tolist() == [
-        "Great Park Academy"]
-    assert summary["sites"].sum() == len(ne_inputs.provision)
+    counted = provision["kind"].isin(ne_results.settings.kinds) & provision["sector"].eq("state-funded")
+    assert provision.loc[~provision["analysed"] & counted, "name"].tolist() == ["Great Park Academy"]
+    assert summary["sites"].sum() == ne_inputs.provision["sector"].eq("state-funded").sum()
 
 
 def test_cross_la_flag_means_nearest_site_is_in_another_la(ne_results):
@@ -62,11 +63,9 @@ def test_threshold_changes_counts_monotonically(ne_inputs, ne_results):
     assert wider.lsoa["special_children_beyond"].sum() < ne_results.lsoa["special_children_beyond"].sum()
 
 
-def test_kind_with_no_sites_puts_every_child_beyond(ne_inputs):
-    result = analyse(ne_inputs, Settings(kinds=("sen_unit",)))
-    assert result.lsoa["sen_unit_straight_line_m"].isna().all()
-    assert result.lsoa["sen_unit_children_beyond"].sum() == 336_297
-    assert result.la_summary["sen_unit_share_beyond"].eq(1.0).all()
+def test_a_kind_the_source_does_not_record_is_refused(ne_inputs):
+    with pytest.raises(InputError, match="No data in this source for sen_unit, resourced_provision: DfE school census"):
+        analyse(ne_inputs, Settings(kinds=("special", "sen_unit", "resourced_provision")))
 
 
 @pytest.mark.parametrize(

@@ -29,7 +29,8 @@ def test_build_writes_maps_gpkg_and_tables(tmp_path):
     assert (folder / "index.html").is_file() and (folder / "map.html").is_file()
     layers = {name for name, _ in pyogrio.list_layers(folder / "gapmap.gpkg")}
     expected = {"lsoa", "provision", "la_summary", "ca_summary", "need_access", "flows", "clusters", "opportunities",
-                "forecast", "forecast_ca", "collaboration", "collaboration_sites", "assignment"}
+                "forecast", "forecast_ca", "collaboration", "collaboration_sites", "assignment", "sectors",
+                "vintages"}
     assert layers == expected
     assert {p.name for p in (folder / "tables").glob("*.csv")} == {f"{name}.csv" for name in expected | {"excluded"}}
     assert (folder / "tables" / "README.md").is_file()
@@ -57,7 +58,7 @@ def test_threshold_option_changes_the_result(tmp_path):
 def test_help_and_version_explain_every_option():
     assert _run("--version").output.startswith("gapmap, version ")
     text = _run("build", "--help").output
-    for option in ("--out", "--kinds", "--threshold", "--tiles", "--data"):
+    for option in ("--out", "--kinds", "--threshold", "--tiles", "--data", "--sectors", "--ehcp-year"):
         assert option in text
 
 

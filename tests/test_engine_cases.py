@@ -69,7 +69,7 @@ def test_an_under_8_child_is_measured_against_two_miles(miles, beyond):
     lsoa = analyse(inputs, _children_only(ages={"special": (7, 8)})).lsoa.iloc[0]
     assert lsoa["special_children"] == 30
     assert lsoa["special_children_beyond_statutory"] == beyond
-    assert lsoa["special_need_beyond"] == beyond
+    assert lsoa["special_need_beyond_statutory"] == beyond
 
 
 def test_a_provision_serves_only_the_ages_it_covers():
@@ -95,7 +95,7 @@ def test_need_types_match_where_both_sides_know_them():
     lsoa = result.lsoa.iloc[0]
     assert lsoa["special_demand"] == pytest.approx(10)
     # ASD and unknown-need children reach the ASD school at 1 mile; SEMH children need the one at 4 miles.
-    assert lsoa["special_need_beyond"] == pytest.approx(3.0)
+    assert lsoa["special_need_beyond_statutory"] == pytest.approx(3.0)
     assert lsoa["special_demand_beyond_2mi"] == pytest.approx(3.0)
     assert lsoa["special_nearest_id"] == "ASD"
     table = result.need_access.set_index("need")
@@ -103,13 +103,23 @@ def test_need_types_match_where_both_sides_know_them():
     assert table.loc["SEMH", "distance_m"] == pytest.approx(4 * MILE, abs=0.1)
 
 
-def test_no_located_provision_of_a_kind_gives_defined_results():
+def test_a_kind_the_source_does_not_record_is_refused_not_shown_as_a_gap():
     inputs = study([_lsoa("L1", "E06000001", 0, 0, 160), _lsoa("L2", "E06000002", 60_000, 0, 320)],
                    [_site("S", "E06000001", 0, 1000)])
+    with pytest.raises(InputError, match="No data in this source for ap: .*leave ap out of --kinds"):
+        analyse(inputs, _children_only(kinds=("special", "ap")))
+
+
+def test_a_kind_with_no_supply_in_the_chosen_sectors_gives_defined_results():
+    independent = _site("I", "E06000001", 0, 1000, kind="ap")
+    independent[0]["sector"] = "independent"
+    inputs = study([_lsoa("L1", "E06000001", 0, 0, 160), _lsoa("L2", "E06000002", 60_000, 0, 320)],
+                   [_site("S", "E06000001", 0, 1000), independent])
     result = analyse(inputs, _children_only(kinds=("special", "ap")))
     lsoa, summary = result.lsoa, result.la_summary
     assert lsoa["ap_nearest_id"].isna().all() and lsoa["ap_distance_m"].isna().all()
-    assert lsoa["ap_beyond"].all() and lsoa["ap_need_beyond"].sum() == pytest.approx(lsoa["ap_demand"].sum())
+    assert lsoa["ap_beyond"].all() and lsoa["ap_need_beyond_statutory"].sum() == pytest.approx(lsoa["ap_demand"].sum())
+    assert lsoa["ap_need_beyond_threshold"].sum() == pytest.approx(lsoa["ap_demand"].sum())
     assert lsoa["ap_2sfca"].isna().all() and (lsoa["ap_catchment_sites"] == 0).all()
     assert (summary["ap_places"] == 0).all() and (summary["ap_ratio"] == 0).all()
     np.testing.assert_allclose(summary["ap_shortfall"], summary["ap_demand"])
@@ -125,7 +135,7 @@ def test_an_la_with_no_children_has_blank_ratios_and_a_note():
     result = analyse(inputs, _children_only())
     east = result.la_summary.set_index("la_gss").loc["E06000002"]
     assert east["special_demand"] == 0 and east["special_places"] == 100 and east["special_shortfall"] == 0
-    assert np.isnan(east["special_ratio"]) and np.isnan(east["special_share_need_beyond"])
+    assert np.isnan(east["special_ratio"]) and np.isnan(east["special_share_need_beyond_statutory"])
     assert any("East has no demand" in note for note in result.notes)
     ehcp = pd.DataFrame({"la_gss": ["E06000001", "E06000002"], "time_period": [202425] * 2, "special_total": [5, 3]})
     with pytest.raises(InputError, match="E06000002 has EHC plans but no children"):
@@ -172,7 +182,7 @@ def test_points_outside_england_are_one_clear_error():
 def test_ratios_are_never_silently_blank(ne_results):
     for kind in ne_results.settings.kinds:
         summary = ne_results.la_summary
-        for column in (f"{kind}_ratio", f"{kind}_2sfca", f"{kind}_share_need_beyond"):
+        for column in (f"{kind}_ratio", f"{kind}_2sfca", f"{kind}_share_need_beyond_statutory"):
             assert summary[column].notna().all(), column
         lsoa = ne_results.lsoa
         blank = lsoa[f"{kind}_2sfca"].isna()

@@ -11,9 +11,9 @@ import pytest
 from gapmap.engine.dictionary import data_dictionary, describe
 
 PER_KIND_LSOA = ["demand", "distance_m", "straight_line_m", "nearest_id", "nearest_la", "cross_la", "beyond",
-                 "children_beyond", "children_beyond_statutory", "need_beyond", "2sfca", "e2sfca", "places_proxy"]
-PER_KIND_LA = ["places", "places_proxy", "demand", "children", "ratio", "shortfall", "need_beyond",
-               "share_need_beyond", "children_beyond", "share_beyond", "2sfca"]
+                 "children_beyond", "children_beyond_statutory", "need_beyond_threshold", "need_beyond_statutory", "2sfca", "e2sfca", "places_proxy"]
+PER_KIND_LA = ["places", "places_proxy", "demand", "children", "ratio", "shortfall", "need_beyond_threshold", "need_beyond_statutory",
+               "share_need_beyond_statutory", "children_beyond", "share_beyond", "2sfca"]
 
 
 @pytest.fixture(scope="module")
@@ -35,7 +35,7 @@ def test_tables_and_layers_carry_the_per_kind_columns(ne_build, ne_results, tabl
         assert column in tables["provision"].columns
     analysed = tables["provision"][tables["provision"]["analysed"]]
     assert set(analysed["places_source"]) == {"pupils on roll (proxy: no capacity known)"}
-    assert tables["lsoa"]["special_need_beyond"].sum() == pytest.approx(ne_results.lsoa["special_need_beyond"].sum(),
+    assert tables["lsoa"]["special_need_beyond_statutory"].sum() == pytest.approx(ne_results.lsoa["special_need_beyond_statutory"].sum(),
                                                                         rel=1e-5)
 
 

@@ -34,7 +34,7 @@ def test_children_beyond_statutory_distance_match_brute_force(ne_results, kind):
     np.testing.assert_allclose(ne_results.lsoa[f"{kind}_children_beyond_statutory"], expected, rtol=1e-12, atol=1e-9)
     demand = ne_results.lsoa[f"{kind}_demand"].to_numpy()
     share = np.where(nearest > limit[None, :], 1.0, 0.0).mean(axis=1)  # demand is spread evenly over ages
-    np.testing.assert_allclose(ne_results.lsoa[f"{kind}_need_beyond"], demand * share, rtol=1e-9, atol=1e-9)
+    np.testing.assert_allclose(ne_results.lsoa[f"{kind}_need_beyond_statutory"], demand * share, rtol=1e-9, atol=1e-9)
     for miles in ne_results.settings.distance_bands_miles:
         far = (nearest > miles * METRES_PER_MILE).mean(axis=1)
         np.testing.assert_allclose(ne_results.lsoa[f"{kind}_demand_beyond_{miles:g}mi"], demand * far,
@@ -66,5 +66,5 @@ def test_circuity_scales_distances_and_counts_more_children(ne_inputs, ne_result
     lsoa = routed.lsoa
     np.testing.assert_allclose(lsoa["special_distance_m"], lsoa["special_straight_line_m"] * 1.3, atol=0.2)
     np.testing.assert_allclose(lsoa["special_straight_line_m"], ne_results.lsoa["special_straight_line_m"])
-    assert lsoa["special_need_beyond"].sum() > ne_results.lsoa["special_need_beyond"].sum()
+    assert lsoa["special_need_beyond_statutory"].sum() > ne_results.lsoa["special_need_beyond_statutory"].sum()
     assert any("straight line x 1.3 circuity" in note for note in routed.notes)

@@ -54,7 +54,8 @@ def test_distance_saved_matches_brute_force_for_the_largest_flow(ne_inputs, ne_r
     centroids = ne_inputs.lsoas.set_index("lsoa_code").loc[lsoa.loc[mask, "lsoa_code"],
                                                            ["centroid_easting", "centroid_northing"]].to_numpy()
     provision = ne_inputs.provision
-    own = provision[(provision["kind"] == "special") & (provision["la_gss"] == top["resident_la_gss"])]
+    own = provision[(provision["kind"] == "special") & (provision["la_gss"] == top["resident_la_gss"])
+                    & (provision["sector"] == "state-funded")]  # the default supply
     own_xy = np.column_stack([own.geometry.x, own.geometry.y])
     own_distance = np.hypot(*(centroids[:, None, :] - own_xy[None, :, :]).transpose(2, 0, 1)).min(axis=1)
     weight = _demand(ne_results, "special")[mask]

@@ -137,7 +137,7 @@ class TestBadInputGivesAnExplainedResult:
         assert any("no unserved demand" in note for note in found.notes)
 
     def test_kind_with_no_existing_site(self, ne_inputs):
-        results = analyse(ne_inputs, Settings(kinds=("sen_unit",)))
+        results = analyse(ne_inputs, Settings(kinds=("ap",), sectors=("independent",)))  # every AP is state-funded
         table = site_opportunities(results, OpportunityOptions(sites=1, candidates="grid", grid_m=10_000)).table
         assert len(table) == 2 and table["child_miles_saved"].isna().all()
         assert table["children_brought_within"].gt(0).all()

@@ -244,7 +244,7 @@ def test_key_findings_come_first_and_link_to_their_evidence(ne_build, ne_results
     assert len(ids) == len(set(ids)), "no id twice"
     for _, target in items:
         assert target in ids, target
-    need = ne_results.la_summary["special_need_beyond"].sum()
+    need = ne_results.la_summary["special_need_beyond_statutory"].sum()
     assert items[0][0].startswith(f"About {about(need)} children who need a special school place live beyond the "
                                   "walking distance for their age")
     assert "2 miles at ages 0-7, 3 miles at 8-16, measured in a straight line" in items[0][0]

@@ -8,7 +8,7 @@ counts of children beyond a distance are lower bounds.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import geopandas as gpd
 import numpy as np
@@ -25,9 +25,11 @@ from gapmap.engine.pairs import (
     suitable_sites,
 )
 from gapmap.engine.summary import area_summary, la_summary
-from gapmap.engine.validate import check_inputs
+from gapmap.engine.validate import check_inputs, check_kinds_recorded
 from gapmap.inputs import StudyInputs
+from gapmap.labels import sectors_note
 from gapmap.settings import Settings
+from gapmap.vintage import resolve_ehcp_year, vintage_table, vintage_warnings
 
 DISTANCE_METHOD = "straight line between LSOA centroid and school postcode centroid, EPSG:27700"
 
@@ -76,6 +78,11 @@ class Results:
         The new sites of each alone / together plan, when computed.
     assignment
         Capacity-aware placement of need: one row per LSOA, kind and site, when computed.
+    vintages
+        Each input, its source and date (:func:`gapmap.vintage.vintage_table`).
+    sectors
+        Specialist figures under each cumulative sector set, when computed
+        (:func:`gapmap.engine.sectors.sector_table`).
     """
 
     inputs: StudyInputs
@@ -94,6 +101,8 @@ class Results:
     collaboration: pd.DataFrame | None = None
     collaboration_sites: gpd.GeoDataFrame | None = None
     assignment: pd.DataFrame | None = None
+    vintages: pd.DataFrame | None = None
+    sectors: pd.DataFrame | None = None
 
 
 def _method_notes(settings: Settings, label: str) -> list[str]:
@@ -183,6 +192,11 @@ def analyse(inputs: StudyInputs, settings: Settings | None = None) -> Results:
     """
     settings = settings or Settings()
     check_inputs(inputs)
+    check_kinds_recorded(inputs, settings.kinds)
+    uses_plans = settings.specialist_demand == "ehcp" and any(k in SPECIALIST_KINDS for k in settings.kinds)
+    year, year_note = resolve_ehcp_year(settings.ehcp_year, inputs) if uses_plans else (None, "")
+    settings = replace(settings, ehcp_year=year) if year is not None else settings
+    vintages = vintage_table(inputs, year)
     backend, journeys = cost_backend(settings), journey_backend(settings)
     lsoas = inputs.lsoas
     origins = lsoa_origins(lsoas)
@@ -193,7 +207,8 @@ def analyse(inputs: StudyInputs, settings: Settings | None = None) -> Results:
     keep = ["lsoa_code", "lsoa_name", "la_gss", "children_0_15",
             *[c for c in ("imd_decile", "idaci_decile") if c in lsoas.columns]]
     columns = [lsoas[keep].reset_index(drop=True)]
-    notes = _method_notes(settings, backend.label)
+    notes = [*vintage_warnings(vintages), sectors_note(settings.sectors),
+             *([year_note] if year_note else []), *_method_notes(settings, backend.label)]
     need_tables = []
     for kind in settings.kinds:
         sites = suitable_sites(provision, kind, settings)
@@ -232,4 +247,5 @@ def analyse(inputs: StudyInputs, settings: Settings | None = None) -> Results:
         notes=tuple(notes),
         ca_summary=area_summary(inputs.las, summary, settings, name=inputs.name),
         need_access=pd.concat(need_tables, ignore_index=True) if need_tables else None,
+        vintages=vintages,
     )

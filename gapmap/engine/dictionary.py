@@ -23,8 +23,10 @@ from gapmap.engine.transport import DEFINITIONS as TRANSPORT_DEFINITIONS
 from gapmap.engine.opportunities import OBJECTIVES
 from gapmap.engine import together_columns
 from gapmap.engine.pairs import cost_backend, journey_backend
+from gapmap.labels import sectors_label, threshold_rule, walking_rule
 from gapmap.model import KIND_LABELS, KINDS
 from gapmap.settings import METRES_PER_MILE, Settings
+from gapmap.vintage import vintage_warnings
 
 YES_NO = "true/false"
 CHILDREN = "children"
@@ -89,7 +91,8 @@ _AREA_KIND = {
     "{kind}_places": ("places", "Places at those sites: capacity where known, else pupils on roll (proxy)"),
     "{kind}_places_proxy": ("places", "How many of those places are pupils on roll standing in for an unknown capacity"),
     "{kind}_other_la_demand_nearest_here": (ESTIMATE, "Demand living in other LAs whose nearest suitable {label} sits here"),
-    "{kind}_children_beyond": (CHILDREN, "Children aged 0-15 living here whose nearest {label} is farther than {threshold}"),
+    "{kind}_children_beyond": (CHILDREN, "Context, not need: all children aged 0-15 living here who live "
+                               "{threshold_rule} from the nearest {label} (supply: {sectors})"),
     "{kind}_share_beyond": ("share 0-1", "{kind}_children_beyond / children_0_15; blank when there are no children"),
     "{kind}_children": (AGED, "Children aged {ages} living here (resident LA)"),
     "{kind}_demand": (ESTIMATE, "{demand} living here (resident LA)"),
@@ -97,9 +100,15 @@ _AREA_KIND = {
                                          "their age ({rules}) from the nearest {label} serving their age"),
     "{kind}_share_beyond_statutory": ("share 0-1", "{kind}_children_beyond_statutory / {kind}_children; blank "
                                       "when there are no such children"),
-    "{kind}_need_beyond": (ESTIMATE, "Demand living here beyond the walking distance for its age ({rules}) from the "
-                           "nearest {label} suitable for its age and need type"),
-    "{kind}_share_need_beyond": ("share 0-1", "{kind}_need_beyond / {kind}_demand; blank when demand is 0"),
+    "{kind}_need_beyond_threshold": (ESTIMATE, "Headline. {demand} living here who live {threshold_rule} from the "
+                                     "nearest {label} suitable for their age and need type (supply: {sectors})"),
+    "{kind}_need_beyond_statutory": (ESTIMATE, "Headline. {demand} living here who live {walking_rule} (rule set "
+                                     "{rules}) from the nearest {label} suitable for their age and need type "
+                                     "(supply: {sectors})"),
+    "{kind}_share_need_beyond_threshold": ("share 0-1", "{kind}_need_beyond_threshold / {kind}_demand; blank when "
+                                           "demand is 0"),
+    "{kind}_share_need_beyond_statutory": ("share 0-1", "{kind}_need_beyond_statutory / {kind}_demand; blank when "
+                                           "demand is 0"),
     "{kind}_demand_beyond_{band}": (ESTIMATE, "Demand living here whose nearest suitable {label} is farther than "
                                     "{band_miles} ({distance})"),
     "{kind}_demand_nearest_in_other_la": (ESTIMATE, "Demand living here whose nearest suitable {label} sits in "
@@ -135,7 +144,8 @@ DEFINITIONS: dict[str, dict[str, tuple[str, str]]] = {
         "{kind}_children": (AGED, "Children aged {ages}"),
         "{kind}_demand": (ESTIMATE, "{demand}"),
         "{kind}_children_beyond_statutory": _AREA_KIND["{kind}_children_beyond_statutory"],
-        "{kind}_need_beyond": _AREA_KIND["{kind}_need_beyond"],
+        "{kind}_need_beyond_threshold": _AREA_KIND["{kind}_need_beyond_threshold"],
+        "{kind}_need_beyond_statutory": _AREA_KIND["{kind}_need_beyond_statutory"],
         "{kind}_demand_beyond_{band}": _AREA_KIND["{kind}_demand_beyond_{band}"],
         "{kind}_catchment_sites": ("sites", "Suitable {label} provision within the catchment ({catchment})"),
         "{kind}_2sfca": ("places per child", "Two-step floating catchment ratio: places within {catchment} shared "
@@ -197,8 +207,8 @@ DEFINITIONS: dict[str, dict[str, tuple[str, str]]] = {
         "kind": (TEXT, "Provision kind"),
         "need": (TEXT, "SEN primary-need code (unknown: need not recorded)"),
         "demand": (ESTIMATE, "Demand of this need type in the LSOA"),
-        "need_beyond": (ESTIMATE, "Of it, beyond the walking distance for its age from provision suitable for its "
-                        "age and need type"),
+        "need_beyond_statutory": (ESTIMATE, "Of it, {walking_rule} from provision suitable for its age and need "
+                                  "type"),
         "nearest_id": (CODE, "provision_id of the nearest provision of the kind suitable for the need (any of the "
                        "kind's ages); blank when there is none"),
         "nearest_la": (CODE, "ONS code of the LA where it sits (provider LA)"),
@@ -284,6 +294,31 @@ DEFINITIONS: dict[str, dict[str, tuple[str, str]]] = {
         "northing": ("metres", "British National Grid northing of the location (EPSG:27700)"),
     },
     **_FORECAST,
+    "sectors": {
+        "area": (TEXT, "combined authority (LA figures pooled) or local authority"),
+        "area_code": (CODE, "ONS code of the area"),
+        "area_name": (TEXT, "Name of the area"),
+        "kind": (TEXT, "Specialist provision kind"),
+        "threshold_rule": (TEXT, "The kind's flat distance rule behind need_beyond_threshold and children_beyond"),
+        "sectors": (TEXT, "Supply counted: state-funded only, then + non-maintained, then + independent (cumulative)"),
+        "counted": (YES_NO, "This is the supply set the build's other tables use (--sectors)"),
+        "sites": ("sites", "Suitable sites of the kind in those sectors that sit here (provider LA)"),
+        "places": ("places", "Their places: capacity where known, else pupils on roll (proxy)"),
+        "demand": (ESTIMATE, "Estimated children needing the kind living here (the same in every set)"),
+        "need_beyond_threshold": (ESTIMATE, "Headline. Of them, those who live beyond threshold_rule from the "
+                                  "nearest suitable site in those sectors"),
+        "need_beyond_statutory": (ESTIMATE, "Of them, those who live {walking_rule} from the nearest suitable site in "
+                                  "those sectors"),
+        "children_beyond": (CHILDREN, "Context, not need: all children aged 0-15 living here who live beyond "
+                            "threshold_rule from the nearest site of the kind in those sectors"),
+        "shortfall": ("places", "max(0, demand - places)"),
+    },
+    "vintages": {
+        "input": (TEXT, "Input of the figures"),
+        "source": (TEXT, "Dataset, edition and (for EHC plans) the year used"),
+        "date": (TEXT, "The month its figures refer to; blank when the figures are not dated (boundaries, lookups)"),
+        "reference_date": ("ISO date", "The same as a date, for sorting and comparing"),
+    },
     "excluded": {
         "source": (TEXT, "Input the row came from"),
         "record_id": (CODE, "Its id in that input (URN for schools)"),
@@ -315,6 +350,9 @@ TABLE_TITLES = {
                 "observed and projected against today's places",
     "forecast_ca": "forecast_ca.csv (GeoPackage layer `forecast_ca`): the forecast pooled per combined authority, "
                    "kind and year",
+    "sectors": "sectors.csv (GeoPackage layer `sectors`): the specialist figures under each cumulative supply "
+               "definition, per combined authority and LA",
+    "vintages": "vintages.csv (GeoPackage layer `vintages`, also in every layer's metadata): each input and its date",
     "excluded": "excluded.csv: source rows that could not be used",
     **together_columns.TITLES,
 }
@@ -342,7 +380,8 @@ def _fill(template: str, kind: str, band: str | None, settings: Settings, result
         kind=kind, label=KIND_LABELS[kind].lower(), ages=f"{low}-{high}", threshold=_miles(settings.threshold(kind)),
         rules=settings.rule_set.name, catchment=f"{settings.catchment(kind):,.0f} m", steps=steps,
         sigma=f"{settings.gaussian_sigma(kind):,.0f} m", distance=distance, band=band or "", band_miles=band_miles,
-        demand=_demand_text(kind, settings, results),
+        demand=_demand_text(kind, settings, results), threshold_rule=threshold_rule(settings, kind),
+        walking_rule=walking_rule(settings), sectors=sectors_label(settings.sectors),
         journey=getattr(journey_backend(settings), "label", "no journey-time backend"),
     )
 
@@ -376,7 +415,7 @@ def describe(table: str, column: str, results: Results) -> tuple[str, str] | Non
         if match:
             kind = match.groupdict().get("kind")
             if kind is None:
-                return unit, text.format(distance=distance)
+                return unit, text.format(distance=distance, walking_rule=walking_rule(settings))
             if kind not in settings.kinds:
                 return None
             return unit, _fill(text, kind, match.groupdict().get("band"), settings, results, distance)
@@ -390,6 +429,16 @@ def _columns(frame: pd.DataFrame) -> list[str]:
         if len(geometry) and (geometry.geom_type == "Point").all():
             columns += ["easting", "northing"]
     return columns
+
+
+def _vintage_lines(results: Results) -> list[str]:
+    """The data years as a Markdown table (each input, its source and date), with any mismatch warnings."""
+    if results.vintages is None or results.vintages.empty:
+        return []
+    rows = [f"| {r.input} | {r.source} | {r.date or 'not dated'} |" for r in results.vintages.itertuples()]
+    warnings = [f"- **Warning:** {w}" for w in vintage_warnings(results.vintages)]
+    return ["", "## Data years", "", "| input | source | date |", "|---|---|---|", *rows,
+            *([""] + warnings if warnings else [])]
 
 
 def data_dictionary(results: Results, tables: Mapping[str, pd.DataFrame] | None = None) -> str:
@@ -420,6 +469,7 @@ def data_dictionary(results: Results, tables: Mapping[str, pd.DataFrame] | None 
         "## Method notes",
         "",
         *[f"- {note}" for note in results.notes],
+        *_vintage_lines(results),
     ]
     for table, frame in tables.items():
         lines += ["", f"## {TABLE_TITLES[table]}", "", "| column | unit | definition |", "|---|---|---|"]

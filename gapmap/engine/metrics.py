@@ -162,7 +162,8 @@ def kind_metrics(
     out[f"{kind}_children"] = demand.children.sum(axis=1)
     out[f"{kind}_demand"] = demand.demand.sum(axis=1)
     out[f"{kind}_children_beyond_statutory"] = (demand.children * children_out).sum(axis=1)
-    out[f"{kind}_need_beyond"] = (by_group * need_out).sum(axis=(1, 2))
+    out[f"{kind}_need_beyond_threshold"] = (by_group * ~(need_cost <= settings.threshold(kind))).sum(axis=(1, 2))
+    out[f"{kind}_need_beyond_statutory"] = (by_group * need_out).sum(axis=(1, 2))
     for miles in settings.distance_bands_miles:
         far = ~(need_cost <= miles * METRES_PER_MILE)
         out[f"{kind}_demand_beyond_{band_label(miles)}"] = (by_group * far).sum(axis=(1, 2))
@@ -230,7 +231,7 @@ def _need_table(
             "kind": kind,
             "need": np.tile(np.asarray(needs, dtype=object), n),
             "demand": by_group.sum(axis=1).ravel(),
-            "need_beyond": (by_group * need_out).sum(axis=1).ravel(),
+            "need_beyond_statutory": (by_group * need_out).sum(axis=1).ravel(),
             "nearest_id": pd.array(np.where(found, ids[np.maximum(pos, 0)] if len(ids) else None, None).ravel(),
                                    dtype="string"),
             "nearest_la": pd.array(nearest_la.ravel(), dtype="string"),

@@ -18,7 +18,8 @@ from gapmap.settings import Settings, band_label
 
 #: Per-kind LSOA columns (``{kind}_<name>``) summed into every area summary.
 SUMMED = (
-    "children_beyond", "children", "demand", "children_beyond_statutory", "need_beyond",
+    "children_beyond", "children", "demand", "children_beyond_statutory", "need_beyond_threshold",
+    "need_beyond_statutory",
 )
 
 
@@ -65,7 +66,8 @@ def _ratios(table: pd.DataFrame, kind: str) -> pd.DataFrame:
             f"{kind}_shortfall": (demand - table[f"{kind}_places"]).clip(lower=0),
             f"{kind}_share_beyond_statutory": _ratio(table[f"{kind}_children_beyond_statutory"],
                                                      table[f"{kind}_children"]).round(4),
-            f"{kind}_share_need_beyond": _ratio(table[f"{kind}_need_beyond"], demand).round(4),
+            f"{kind}_share_need_beyond_threshold": _ratio(table[f"{kind}_need_beyond_threshold"], demand).round(4),
+            f"{kind}_share_need_beyond_statutory": _ratio(table[f"{kind}_need_beyond_statutory"], demand).round(4),
             f"{kind}_2sfca": _ratio(table[f"{kind}_accessible_places"], demand),
         }
     )
@@ -148,8 +150,8 @@ def area_summary(las: pd.DataFrame, la_table: pd.DataFrame, settings: Settings, 
         table["ca_code"], table["ca_name"] = "", name
     keys = ["ca_code", "ca_name"]
     summed = [c for c in table.columns if c not in {"la_gss", "la_name", "la_code", *keys}
-              and not c.endswith(("_ratio", "_share_beyond", "_share_beyond_statutory", "_share_need_beyond",
-                                  "_2sfca", "_shortfall"))]
+              and not c.endswith(("_ratio", "_share_beyond", "_share_beyond_statutory", "_share_need_beyond_threshold",
+                                  "_share_need_beyond_statutory", "_2sfca", "_shortfall"))]
     pooled = table.groupby(keys)[summed].sum()
     pooled.insert(0, "las", table.groupby(keys).size())
     shortfalls = pd.DataFrame(

@@ -84,3 +84,33 @@ def check_inputs(inputs: StudyInputs) -> None:
                 f"Provision {_first(ids, far)} has no location or lies outside England; locations must be "
                 "British National Grid (EPSG:27700) points."
             )
+
+
+def check_kinds_recorded(inputs: StudyInputs, kinds: tuple[str, ...]) -> None:
+    """Refuse kinds of which the source has no record at all: no data is not a gap.
+
+    A kind the source never records (the school census has no SEN unit or
+    resourced provision flags) would otherwise show every child beyond every
+    distance.
+
+    Parameters
+    ----------
+    inputs
+        Study inputs.
+    kinds
+        Kinds to analyse.
+
+    Raises
+    ------
+    InputError
+        Naming the kinds with no record in any sector and what to do.
+    """
+    recorded = set(inputs.provision["kind"].dropna().astype(str))
+    absent = [k for k in kinds if k not in recorded]
+    if absent:
+        source = inputs.vintages.get("Schools", "the schools source")
+        raise InputError(
+            f"No data in this source for {', '.join(absent)}: {source} has no record of that provision in any "
+            "sector, so a gap cannot be measured (it would show every child beyond every distance); leave "
+            f"{', '.join(absent)} out of --kinds, or give a schools file that records it with --schools."
+        )

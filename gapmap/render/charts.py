@@ -87,7 +87,7 @@ def need_beyond_chart(results: Results, kind: str) -> Chart | None:
 
     Returns ``None`` when the LA summary has no such column.
     """
-    column = f"{kind}_need_beyond"
+    column = f"{kind}_need_beyond_statutory"
     summary = results.la_summary
     if column not in summary.columns:
         return None

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from gapmap.engine.analysis import Results
+from gapmap.labels import ehcp_year_label
 from gapmap.render.metrics import kind_noun
 from gapmap.render.symbols import SPECIALIST_KINDS
 from gapmap.settings import METRES_PER_MILE
@@ -75,8 +76,8 @@ def walking_rule(results: Results) -> str:
 
 
 def _ehcp_year(results: Results) -> str:
-    vintage = results.inputs.vintages.get("EHC plans", "")
-    return vintage.rsplit(", ", 1)[-1] if vintage else "the latest year"
+    year = results.settings.ehcp_year
+    return ehcp_year_label(year) if year is not None else "the latest year"
 
 
 def _sectors(results: Results) -> str:
@@ -86,7 +87,7 @@ def _sectors(results: Results) -> str:
 
 def _need_beyond(results: Results, kind: str) -> Finding | None:
     summary = results.la_summary
-    column = f"{kind}_need_beyond"
+    column = f"{kind}_need_beyond_statutory"
     if column not in summary.columns:
         return None
     total = float(summary[column].sum())

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from gapmap.model import KIND_LABELS
+from gapmap.labels import kind_noun, need_phrase, threshold_rule, walking_rule
 from gapmap.settings import METRES_PER_MILE, Settings
 
 #: ColorBrewer YlGnBu, sequential and safe for the common colour-vision deficiencies,
@@ -30,18 +30,6 @@ YLGNBU: dict[int, tuple[str, ...]] = {
 
 #: Fill for LSOAs without a value.
 NO_DATA_COLOUR = "#d9d9d9"
-
-def kind_noun(kind: str) -> str:
-    """The kind's label for use inside a sentence: ``"special school"``, ``"SEN unit"``.
-
-    Examples
-    --------
-    >>> kind_noun("sen_unit"), kind_noun("ap")
-    ('SEN unit', 'alternative provision')
-    """
-    label = KIND_LABELS.get(kind, kind)
-    return label if label[1:2].isupper() else label[:1].lower() + label[1:]
-
 
 #: Straight-line distance bands (miles); the kind's threshold is always a band edge.
 DISTANCE_BANDS_MILES: tuple[float, ...] = (0, 1, 2, 3, 5, 10, 20)
@@ -208,7 +196,8 @@ def journey_metric(kind: str, settings: Settings) -> Metric:
 #: suffix -> (label template, unit, higher value is a worse gap).  Of the floating-catchment
 #: ratios only the first present is drawn (enhanced 2SFCA, else 2SFCA).
 OPTIONAL_METRICS: dict[str, tuple[str, str, bool]] = {
-    "need_beyond": ("Estimated children needing a {kind} place beyond {miles:g} miles", "children", True),
+    "need_beyond_threshold": ("Estimated children needing {need} who live {threshold_rule}", "children", True),
+    "need_beyond_statutory": ("Estimated children needing {need} who live {walking_rule}", "children", True),
     "shortfall": ("Shortfall in {kind} places near the LSOA", "places", True),
     "e2sfca": ("{kind} places per child needing one (enhanced 2SFCA)", "places per child", False),
     "2sfca": ("{kind} places per child needing one (2SFCA)", "places per child", False),
@@ -239,7 +228,6 @@ def kind_metrics(lsoa: pd.DataFrame, kind: str, settings: Settings) -> list[Metr
     if f"{kind}_journey_min" in lsoa.columns:
         metrics.append(journey_metric(kind, settings))
     label = kind_noun(kind)
-    miles = settings.threshold(kind) / METRES_PER_MILE
     ratio_drawn = False
     for suffix, (template, unit, worse_high) in OPTIONAL_METRICS.items():
         column = f"{kind}_{suffix}"
@@ -250,7 +238,8 @@ def kind_metrics(lsoa: pd.DataFrame, kind: str, settings: Settings) -> list[Metr
             continue
         ratio_drawn = ratio_drawn or suffix in _RATIOS
         breaks = nice_breaks(values)
-        text = template.format(kind=label, miles=miles)
+        text = template.format(kind=label, need=need_phrase(kind), threshold_rule=threshold_rule(settings, kind),
+                               walking_rule=walking_rule(settings))
         metrics.append(
             Metric(
                 column=column,

@@ -15,6 +15,7 @@ from gapmap.engine.analysis import DISTANCE_METHOD, Results
 from gapmap.model import KIND_LABELS
 from gapmap.render.charts import Chart
 from gapmap.render.features import EXPLANATION_COLUMNS, flow_table
+from gapmap.render.headlines import by_la_columns, headlines, places_columns, sector_rows
 from gapmap.render.journeys import journey_context
 from gapmap.render.maps import MapPage, distance_band_counts
 from gapmap.render.metrics import kind_noun
@@ -22,7 +23,8 @@ from gapmap.render.pages import frame_table, render_page
 from gapmap.render.sections import ChartView, ImageSource, chart_views, sections_context, slug
 from gapmap.render.symbols import SPECIALIST_KINDS
 from gapmap.render.together_section import together_context
-from gapmap.settings import METRES_PER_MILE
+from gapmap.settings import SECTORS_REASON
+from gapmap.vintage import vintage_warnings
 
 #: Opportunities listed on the summary page: at most this many, of rank up to TOP_RANKS.
 TOP_OPPORTUNITIES = 12
@@ -32,45 +34,20 @@ TOP_RANKS = 3
 TOP_FLOWS = 10
 
 
-def _miles(results: Results, kind: str) -> str:
-    return f"{results.settings.threshold(kind) / METRES_PER_MILE:g}"
-
-
-def _cards(results: Results) -> list[dict[str, str]]:
+def _cards(results: Results) -> list[dict[str, Any]]:
     summary = results.la_summary
     children = int(summary["children_0_15"].sum())
-    cards = [{"label": "Children aged 0-15", "figure": f"{children:,}",
-              "text": f"in {len(summary)} local authorities"}]
-    for kind in results.settings.kinds:
-        beyond = int(summary[f"{kind}_children_beyond"].sum())
-        share = beyond / children if children else float("nan")
-        sites = int(summary[f"{kind}_sites"].sum()) if f"{kind}_sites" in summary.columns else None
-        sites_text = f"; {sites:,} sites" if sites is not None else ""
-        cards.append({
-            "label": KIND_LABELS[kind], "figure": f"{beyond:,}",
-            "text": f"children ({share:.1%}) live more than {_miles(results, kind)} miles (straight line) from the "
-                    f"nearest {kind_noun(kind)}{sites_text}",
-        })
+    cards: list[dict[str, Any]] = [{"label": "Children aged 0-15", "figure": f"{children:,}",
+                                    "text": f"in {len(summary)} local authorities", "context": []}]
+    for item in headlines(results):
+        cards.append({"label": item.title, "figure": item.figure, "text": item.sentence, "context": list(item.context)})
     return cards
 
 
 def _beyond_table(results: Results) -> pd.DataFrame:
-    columns = {"la_name": "Local authority", "children_0_15": "Children 0-15"}
-    for kind in results.settings.kinds:
-        columns[f"{kind}_sites"] = f"{KIND_LABELS[kind]} sites"
-        columns[f"{kind}_children_beyond"] = f"Children > {_miles(results, kind)} mi from {kind_noun(kind)}"
+    columns = by_la_columns(results)
     present = [c for c in columns if c in results.la_summary.columns]
-    return results.la_summary[present].rename(columns=columns).sort_values("Local authority")
-
-
-#: Places-versus-need columns of the LA summary, when the engine provides them: suffix -> heading.
-PLACES_COLUMNS: dict[str, str] = {
-    "places": "Places (where provision is)",
-    "demand": "Estimated children needing a place (where they live)",
-    "ratio": "Places per child needing one",
-    "shortfall": "Shortfall in places",
-    "need_beyond": "Children needing a place beyond the threshold",
-}
+    return results.la_summary[present].round(0).rename(columns=columns).sort_values("Local authority")
 
 
 def _places_parts(results: Results, views: Mapping[str, ChartView]) -> list[dict[str, Any]]:
@@ -79,18 +56,14 @@ def _places_parts(results: Results, views: Mapping[str, ChartView]) -> list[dict
     for kind in results.settings.kinds:
         if kind not in SPECIALIST_KINDS or not {f"{kind}_places", f"{kind}_demand"} <= set(summary.columns):
             continue
-        columns = {"la_name": "Local authority"} | {
-            f"{kind}_{suffix}": heading
-            for suffix, heading in PLACES_COLUMNS.items()
-            if f"{kind}_{suffix}" in summary.columns
-        }
-        table = summary[list(columns)].rename(columns=columns).sort_values("Local authority")
-        totals = table.drop(columns="Local authority").sum()
-        places, demand = totals[PLACES_COLUMNS["places"]], totals[PLACES_COLUMNS["demand"]]
-        if PLACES_COLUMNS["ratio"] in totals:
-            totals[PLACES_COLUMNS["ratio"]] = places / demand if demand else float("nan")
-        if PLACES_COLUMNS["shortfall"] in totals:
-            totals[PLACES_COLUMNS["shortfall"]] = max(0.0, demand - places)
+        columns = {c: h for c, h in places_columns(results, kind).items() if c in summary.columns}
+        table = summary[list(columns)].sort_values("la_name")
+        totals = table.drop(columns="la_name").sum()
+        places, demand = totals[f"{kind}_places"], totals[f"{kind}_demand"]
+        totals[f"{kind}_ratio"] = places / demand if demand else float("nan")
+        totals[f"{kind}_shortfall"] = max(0.0, demand - places)
+        whole = [c for c in table.columns if c not in ("la_name", f"{kind}_ratio")]
+        table[whole], totals[whole] = table[whole].round(0), totals[whole].round(0)
         proxy = f"{kind}_places_proxy"
         note = ""
         if proxy in summary.columns and summary[proxy].sum() > 0:
@@ -98,8 +71,22 @@ def _places_parts(results: Results, views: Mapping[str, ChartView]) -> list[dict
             note = f"{proxies:,} of {places:,} places are pupils on roll used as a proxy, because the source gives no capacity."
         parts.append({"heading": KIND_LABELS[kind], "note": note, "slug": slug(kind),
                       "chart": views.get(f"places-{slug(kind)}"),
-                      "table": frame_table(table, footer=["All LAs (pooled)", *totals.tolist()])})
+                      "table": frame_table(table.rename(columns=columns),
+                                           footer=["All LAs (pooled)", *totals.tolist()])})
     return parts
+
+
+def _sector_parts(results: Results) -> list[dict[str, Any]]:
+    return [{"heading": KIND_LABELS[kind], "table": frame_table(rows)}
+            for kind in results.settings.kinds if not (rows := sector_rows(results, kind)).empty]
+
+
+def _vintages(results: Results) -> dict[str, Any] | None:
+    table = results.vintages
+    if table is None or table.empty:
+        return None
+    shown = table[["input", "source", "date"]].rename(columns={"input": "Input", "source": "Source", "date": "Date"})
+    return {"warnings": vintage_warnings(table), "table": frame_table(shown.fillna(""))}
 
 
 def _band_parts(results: Results, views: Mapping[str, ChartView]) -> list[dict[str, Any]]:
@@ -193,6 +180,9 @@ def summary_context(
         "cards": _cards(results),
         "beyond": frame_table(beyond, footer=["All LAs", *beyond.drop(columns="Local authority").sum().tolist()]),
         "places": _places_parts(results, views),
+        "sectors": _sector_parts(results),
+        "sectors_reason": SECTORS_REASON,
+        "data_years": _vintages(results),
         "journeys": journey_context(results),
         "forecast": forecast,
         "together": together_context(results),

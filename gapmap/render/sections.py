@@ -66,9 +66,9 @@ def need_parts(results: Results, views: Mapping[str, ChartView]) -> list[dict[st
     summary = results.la_summary.sort_values("la_name")
     parts = []
     for kind in results.settings.kinds:
-        if kind not in SPECIALIST_KINDS or not {f"{kind}_need_beyond", f"{kind}_demand"} <= set(summary.columns):
+        if kind not in SPECIALIST_KINDS or not {f"{kind}_need_beyond_statutory", f"{kind}_demand"} <= set(summary.columns):
             continue
-        need, beyond = summary[f"{kind}_demand"], summary[f"{kind}_need_beyond"]
+        need, beyond = summary[f"{kind}_demand"], summary[f"{kind}_need_beyond_statutory"]
         table = pd.DataFrame({
             "Local authority": summary["la_name"],
             f"Estimated children needing a {kind_noun(kind)} place": need.round(0),
@@ -89,7 +89,7 @@ def _la_rows(results: Results, row: pd.Series) -> pd.DataFrame:
         "Sites": ("{kind}_sites",),
         "Places (where the provision is)": ("{kind}_places",),
         "Estimated children needing a place (where they live)": ("{kind}_demand",),
-        "Of them, beyond the walking distance (straight line)": ("{kind}_need_beyond",),
+        "Of them, beyond the walking distance (straight line)": ("{kind}_need_beyond_statutory",),
         "Of them, nearest provision in another LA": ("{kind}_demand_nearest_in_other_la",),
         "Children aged 0-15 beyond the distance threshold": ("{kind}_children_beyond",),
     }

@@ -21,7 +21,8 @@ if TYPE_CHECKING:
 
 #: Figures that add up over LAs (totals are sums); the others are recomputed or left out.
 ADDITIVE = ("children", "sites", "places", "children_beyond", "cross_la_children", "served_for_other_las",
-            "demand", "shortfall", "need_beyond", "demand_nearest_in_other_la", "other_la_demand_nearest_here")
+            "demand", "shortfall", "need_beyond_threshold", "need_beyond_statutory",
+            "demand_nearest_in_other_la", "other_la_demand_nearest_here")
 
 #: How an LSOA's reach of a kind changed: beyond -> within is "gained", within -> beyond "lost".
 REACH_STATES = ("gained", "lost", "within", "beyond")

@@ -7,6 +7,8 @@ to vary::
     area: north-east          # embedded area; or `data: my-area.gpkg` (inside the project)
     kinds: [special, ap]      # kinds analysed (default: special, AP, mainstream primary and secondary)
     year: 2030                # need as at this January (projected after the latest SEN2 count); default today
+    sectors: [state-funded]   # supply counted (default state-funded; add non-maintained, independent)
+    ehcp_year: 2022/23        # EHC plan year of need (default: matched to the supply's date; or latest)
     edits:
       - add_provision: {urn: 108502, kind: special, places: 40, needs: [ASD], ages: [4, 11]}
       - close: {urn: 108565}
@@ -25,7 +27,7 @@ from __future__ import annotations
 import inspect
 import re
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
@@ -33,6 +35,7 @@ import yaml
 
 from gapmap.errors import DataFileError, InputError
 from gapmap.paths import check_slug
+from gapmap.labels import parse_ehcp_year, parse_sectors
 from gapmap.scenario.edits import EditError
 from gapmap.scenario.scenario import Scenario
 from gapmap.scenario.sweeps import each_site, each_threshold
@@ -52,7 +55,14 @@ ACTIONS = ("add_provision", "close", "expand", "scale_population", "set_threshol
 #: What a sweep may vary, as the names of the functions in :mod:`gapmap.scenario.sweeps`.
 SWEEPS: dict[str, Callable[..., list[Scenario]]] = {"each_site": each_site, "each_threshold": each_threshold}
 
-TOP_LEVEL = ("name", "description", "area", "data", "kinds", "year", "edits", "sweep")
+TOP_LEVEL = ("name", "description", "area", "data", "kinds", "year", "sectors", "ehcp_year", "edits", "sweep")
+
+#: Settings a file may give: key -> parser of its value into the :class:`Settings` field.
+_SETTINGS: dict[str, Callable[[Any], Any]] = {
+    "kinds": lambda value: tuple(value) if isinstance(value, list) else (value,),
+    "sectors": lambda value: parse_sectors(",".join(map(str, value)) if isinstance(value, list) else str(value)),
+    "ehcp_year": lambda value: parse_ehcp_year(str(value)),
+}
 
 #: In a sweep, an error about one candidate points at the list it came from.
 _SWEEP_ARGUMENTS = {"urn": "urns", "postcode": "postcodes", "point": "points"}
@@ -97,7 +107,8 @@ class ScenarioFile:
     data
         GeoPackage to read instead of the embedded area, resolved and confined.
     settings
-        Baseline settings: the default ones, with the file's ``kinds`` when given.
+        Baseline settings: the default ones, with the file's ``kinds``,
+        ``sectors`` and ``ehcp_year`` when given.
     edits
         The edits, in order.
     sweep
@@ -373,11 +384,12 @@ def read_scenario_file(path: str | Path) -> ScenarioFile:
     if data.get("sweep") is not None:
         sweep = _step(path, data["sweep"], ("sweep",), lines, SWEEPS, errors)
     settings = Settings()
-    if "kinds" in data:
-        try:
-            settings = Settings(kinds=tuple(data["kinds"]) if isinstance(data["kinds"], list) else (data["kinds"],))
-        except InputError as error:
-            errors.append(_located(path, lines.get(("kinds",), 1), str(error)))
+    for key, parse in _SETTINGS.items():
+        if key in data:
+            try:
+                settings = replace(settings, **{key: parse(data[key])})
+            except (InputError, ValueError) as error:
+                errors.append(_located(path, lines.get((key,), 1), str(error)))
     year = data.get("year")
     if year is not None and (not isinstance(year, int) or isinstance(year, bool) or not 2000 <= year <= 2100):
         errors.append(_located(path, lines.get(("year",), 1), f"`year` must be a calendar year such as 2030, "

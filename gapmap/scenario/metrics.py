@@ -28,7 +28,8 @@ ENGINE_METRICS: dict[str, str] = {
     "ratio": "{kind}_ratio",
     "ratio_2sfca": "{kind}_2sfca",
     "shortfall": "{kind}_shortfall",
-    "need_beyond": "{kind}_need_beyond",
+    "need_beyond_threshold": "{kind}_need_beyond_threshold",
+    "need_beyond_statutory": "{kind}_need_beyond_statutory",
     "demand_nearest_in_other_la": "{kind}_demand_nearest_in_other_la",
     "other_la_demand_nearest_here": "{kind}_other_la_demand_nearest_here",
 }
@@ -46,7 +47,10 @@ METRIC_LABELS: dict[str, str] = {
     "ratio": "places in the LA per estimated child in need living in it (engine)",
     "ratio_2sfca": "two-step floating catchment places per estimated child in need (engine)",
     "shortfall": "estimated need not matched by places in the LA (engine)",
-    "need_beyond": "estimated need beyond the statutory walking distance for the child's age (engine)",
+    "need_beyond_threshold": "estimated children needing the provision who live beyond the kind's flat distance "
+                             "threshold (engine)",
+    "need_beyond_statutory": "estimated children needing the provision who live beyond the walking distance for "
+                             "their age (engine)",
     "demand_nearest_in_other_la": "estimated need in the LA whose nearest site is in another LA (engine)",
     "other_la_demand_nearest_here": "estimated need in other LAs whose nearest site is in this LA (engine)",
 }

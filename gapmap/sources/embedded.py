@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from datetime import date
 from importlib import resources
 from pathlib import Path
 
@@ -41,7 +42,14 @@ VINTAGES = {
     "LSOA centroids": "ONS LSOA 2011 area centroids (not population-weighted)",
     "Children aged 0-15": "MHCLG English Indices of Deprivation 2019, File 6 population denominators, mid-2015",
     "Deprivation": "MHCLG English Indices of Deprivation 2019 (IMD, IDACI)",
-    "EHC plans": "DfE Education, health and care plans, 2025 release (SEN2), 2024/25",
+    "EHC plans": "DfE Education, health and care plans, 2025 release (SEN2), January 2019 to January 2025",
+}
+
+#: The date each input's figures refer to: census day 19 January 2023, the mid-2015 population estimate.
+#: The EHC plan year used is chosen by the analysis (matched to the schools' date by default).
+DATES = {
+    "Schools": date(2023, 1, 19),
+    "Children aged 0-15": date(2015, 6, 30),
 }
 
 
@@ -179,4 +187,5 @@ def load_embedded(slug: str = "north-east", *, path: Path | None = None) -> Stud
         ehcp_england=optional.get("ehcp_england", pd.DataFrame()),
         excluded=excluded,
         vintages=dict(VINTAGES),
+        dates=dict(DATES),
     )

@@ -466,7 +466,7 @@ def apply_user_files(
     InputError
         If a population or boundaries file lacks an LSOA of the study.
     """
-    provision, lsoas, vintages = inputs.provision, inputs.lsoas.copy(), dict(inputs.vintages)
+    provision, lsoas, vintages, dates = inputs.provision, inputs.lsoas.copy(), dict(inputs.vintages), dict(inputs.dates)
     excluded = [inputs.excluded]
     if schools is not None:
         own, unlocated = read_schools_file(schools)
@@ -484,6 +484,7 @@ def apply_user_files(
         lsoas["children_0_15"] = lsoas["lsoa_code"].map(table["children_0_15"]).astype("Int64")
         lsoas = lsoas.drop(columns=[c for c in lsoas.columns if c.startswith("age_")])
         vintages["Children aged 0-15"] = Path(population).name
+        dates.pop("Children aged 0-15", None)  # a user's file carries no date
     if boundaries is not None:
         polygons = read_boundaries(boundaries)
         table = _covering(polygons, inputs, Path(boundaries))
@@ -499,7 +500,7 @@ def apply_user_files(
             if repaired else "")
     parts = [table for table in excluded if len(table)]
     excluded_rows = pd.concat(parts, ignore_index=True) if parts else inputs.excluded
-    return replace(inputs, provision=provision, lsoas=lsoas, vintages=vintages, excluded=excluded_rows)
+    return replace(inputs, provision=provision, lsoas=lsoas, vintages=vintages, dates=dates, excluded=excluded_rows)
 
 
 def _check_in_own_las(lsoas: gpd.GeoDataFrame, inputs: StudyInputs, path: Path) -> None:
