@@ -93,7 +93,7 @@ def test_summary_page_shows_journey_times_next_to_distance(ne_time):
     page = summary_page(ne_time)
     assert "<h2>Journey times</h2>" in page
     assert "more than 45 minutes (estimated car time)" in page and "more than 75 minutes" in page
-    assert "beyond the walking distance for their age (straight line)" in page
+    assert "beyond the walking distance for their age: 2 miles under 8, 3 miles 8-16, straight line" in page
     metric = next(m for m in kind_metrics(ne_time.lsoa, "special", ne_time.settings) if m.unit == "minutes")
     assert metric.column == "special_journey_min" and metric.breaks == (0, 15, 30, 45, 60, 75)
     assert "estimated car time" in metric.label

@@ -8,6 +8,7 @@ import pandas as pd
 
 from gapmap.engine.analysis import Results
 from gapmap.engine.pairs import journey_backend
+from gapmap.labels import walking_rule
 from gapmap.model import KIND_LABELS
 from gapmap.render.pages import frame_table
 
@@ -29,7 +30,7 @@ def journey_table(results: Results) -> pd.DataFrame | None:
             continue
         label = KIND_LABELS[kind]
         columns[f"{kind}_demand"] = f"{label}: estimated children needing a place"
-        columns[f"{kind}_need_beyond"] = f"{label}: beyond the walking distance for their age (straight line)"
+        columns[f"{kind}_need_beyond_statutory"] = f"{label}: {walking_rule(results.settings)}, straight line"
         columns[f"{kind}_need_beyond_45min"] = f"{label}: more than 45 minutes (estimated car time)"
         columns[f"{kind}_need_beyond_75min"] = f"{label}: more than 75 minutes (estimated car time)"
         columns[f"{kind}_need_beyond_journey_norm"] = f"{label}: beyond the 45/75-minute norm for their age"
