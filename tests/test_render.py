@@ -248,7 +248,7 @@ def test_key_findings_come_first_and_link_to_their_evidence(ne_build, ne_results
     assert items[0][0].startswith(f"About {about(need)} children who need a special school place live beyond the "
                                   "walking distance for their age")
     assert "2 miles at ages 0-7, 3 miles at 8-16, measured in a straight line" in items[0][0]
-    assert "EHC plans, 2024/25" in items[0][0]
+    assert "EHC plans, 2022/23" in items[0][0]  # matched to the January 2023 census
     assert "an alternative provision place" in findings
 
 
