@@ -168,3 +168,17 @@ def test_cli_refuses_a_target_share_outside_0_to_1(tmp_path):
     result = CliRunner().invoke(main, ["build", "--out", str(tmp_path), "--target-share", "1.5"])
     assert result.exit_code == 2 and "--target-share" in result.output
     assert not any(tmp_path.iterdir())
+
+
+def test_build_writes_the_comparison_and_the_summary_section(ne_build):
+    import pandas as pd
+
+    table = pd.read_csv(ne_build / "tables" / "collaboration.csv")
+    assert set(table["plan"]) == {"alone", "together", "pooled"} and set(table["kind"]) == {"special", "ap"}
+    assert (table.groupby("kind")["target_share"].nunique() == 1).all()
+    page = (ne_build / "index.html").read_text(encoding="utf-8")
+    assert "What planning together gains" in page and "Placed across LA borders" in page
+    alone = table.set_index(["kind", "plan"]).loc[("special", "alone")]
+    assert f"instead of {int(alone['new_sites'])}" in page
+    dictionary = (ne_build / "tables" / "README.md").read_text(encoding="utf-8")
+    assert "not defined" not in dictionary and "`special_need_unmet`" in dictionary

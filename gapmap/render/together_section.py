@@ -13,6 +13,9 @@ from gapmap.model import KIND_LABELS
 from gapmap.render.pages import frame_table
 from gapmap.settings import METRES_PER_MILE
 
+#: Largest placements across LA borders listed per kind.
+TOP_CROSSING = 8
+
 #: How the section names each plan.
 PLAN_NAMES = {
     "alone": "Each LA alone",
@@ -33,10 +36,13 @@ def together_context(results: Results) -> dict[str, Any] | None:
     -------
     dict or None
         ``target`` (e.g. ``"95%"``), ``miles``, ``plans`` (per kind: ``heading``,
-        ``table``, ``gain``), ``reach_miles`` and ``unmet`` (a table, or ``None``).
+        ``table``, ``gain``), ``reach_miles``, ``unmet`` (a table, or ``None``)
+        and ``crossing`` (per kind: ``heading``, ``table`` of the largest
+        placements across LA borders beside the nearest-site rule's).
     """
     plans = _plans(results)
     unmet = _unmet(results)
+    crossing = _crossing(results)
     if not plans and unmet is None:
         return None
     frame = results.collaboration
@@ -47,6 +53,8 @@ def together_context(results: Results) -> dict[str, Any] | None:
         "plans": plans,
         "reach_miles": f"{DEFAULT_REACH_M / METRES_PER_MILE:g}",
         "unmet": unmet,
+        "crossing": crossing,
+        "top_crossing": TOP_CROSSING,
     }
 
 
@@ -83,3 +91,30 @@ def _unmet(results: Results) -> Any:
         shown[f"{KIND_LABELS.get(kind, kind)}: need without a place"] = summary[column].round(0).to_numpy()
     totals = shown.drop(columns=shown.columns[0]).sum().tolist()
     return frame_table(shown, footer=["All LAs", *totals])
+
+
+def _crossing(results: Results) -> list[dict[str, Any]]:
+    """Per kind: need placed in another LA's schools, per LA pair, beside the nearest-site rule's count."""
+    placed = results.assignment
+    if placed is None or placed.empty:
+        return []
+    names = dict(zip(results.inputs.las["la_gss"].astype(str), results.inputs.las["la_name"].astype(str)))
+    parts = []
+    for kind, rows in placed[placed["cross_la"].to_numpy(dtype=bool)].groupby("kind", sort=False):
+        pairs = rows.groupby(["resident_la_gss", "provider_la_gss"])["need_assigned"].sum()
+        nearest = pd.Series(dtype="float64")
+        flows = results.flows
+        if flows is not None and len(flows):
+            mine = flows[(flows["kind"] == kind) & (flows["need_type"] == "all needs")]
+            nearest = mine.set_index(["resident_la_gss", "provider_la_gss"])["children"]
+        top = pairs.sort_values(ascending=False).head(TOP_CROSSING)
+        shown = pd.DataFrame({
+            "Children live in": [names.get(a, a) for a, _ in top.index],
+            "Placed at schools in": [names.get(b, b) for _, b in top.index],
+            "Placed within places (estimate)": top.round(0).to_numpy(),
+            "Nearest school there (estimate)": nearest.reindex(top.index).fillna(0).round(0).to_numpy(),
+        })
+        parts.append({"heading": KIND_LABELS.get(str(kind), str(kind)),
+                      "table": frame_table(shown, footer=[f"All {len(pairs)} LA pairs", "", round(float(pairs.sum())),
+                                                          round(float(nearest.sum()))])})
+    return parts
