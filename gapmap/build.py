@@ -16,14 +16,12 @@ from gapmap.engine.shared import shared_services
 from gapmap.engine.together import CollaborationOptions
 from gapmap.engine.transport import with_transport_costs
 from gapmap.inputs import StudyInputs
+from gapmap.options import DEFAULT_OUT
 from gapmap.output import staged_directory, write_csv, write_layers
 from gapmap.paths import output_folder
-from gapmap.render import write_report
 from gapmap.settings import Settings
 from gapmap.vintage import vintage_metadata
 
-#: Default root of the output folders (one sub-folder per study area).
-DEFAULT_OUT = Path("maps")
 
 #: Sub-folder of a study area's output where `gapmap scenario run` writes; kept across rebuilds.
 SCENARIOS_FOLDER = "scenarios"
@@ -72,6 +70,8 @@ def write_outputs(
     for name, frame in csvs.items():
         write_csv(frame, folder / "tables" / f"{name}.csv")
     write_data_dictionary(results, folder / "tables" / "README.md", tables=csvs)
+    from gapmap.render import write_report  # the renderer (folium, matplotlib) loads only to write
+
     write_report(results, folder, tiles=tiles, progress=progress)
 
 

@@ -9,22 +9,17 @@ from typing import Any, TypeVar
 
 import click
 
-from gapmap import __version__
-from gapmap.build import DEFAULT_OUT, build as build_study
-from gapmap.engine.candidates import CANDIDATE_SETS
-from gapmap.travel.backends import journey_backend
-from gapmap.engine.opportunities import OpportunityOptions
-from gapmap.engine.together import DEFAULT_TARGET_SHARE, CollaborationOptions
 from gapmap.errors import GapmapError
 from gapmap.model import KINDS
+from gapmap.options import CANDIDATE_SETS, DEFAULT_OUT, DEFAULT_TARGET_SHARE
 from gapmap.scenario.cli import scenario
 from gapmap.labels import parse_ehcp_year, parse_sectors, sectors_label
 from gapmap.settings import (
     DEFAULT_KINDS, DEFAULT_RULES, DEFAULT_SECTORS, METRES_PER_MILE, RULE_SETS, SPECIALIST_DEMAND_METHODS, Settings,
 )
-from gapmap.sources.embedded import load_embedded
-from gapmap.sources.live import fetch_live, load_live
-from gapmap.sources.user_files import apply_user_files
+
+# The engine, sources and renderer are imported inside the commands that use them,
+# so that `gapmap --help` starts in a fraction of a second.
 
 INTERNAL_ERROR_EXIT = 70
 
@@ -63,8 +58,19 @@ class _GapmapGroup(click.Group):
             sys.exit(INTERNAL_ERROR_EXIT)
 
 
+def _print_version(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    """Print the installed version, read only when ``--version`` is asked for (``gapmap --help`` stays fast)."""
+    if not value or ctx.resilient_parsing:
+        return
+    from gapmap import __version__
+
+    click.echo(f"gapmap, version {__version__}")
+    ctx.exit()
+
+
 @click.group(cls=_GapmapGroup, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, prog_name="gapmap")
+@click.option("--version", is_flag=True, expose_value=False, is_eager=True, callback=_print_version,
+              help="Show the version and exit.")
 @click.option("--debug", is_flag=True, help="Show full tracebacks on errors.")
 @click.pass_context
 def main(ctx: click.Context, debug: bool) -> None:
@@ -226,6 +232,14 @@ def build(
     flows, clusters, opportunities) and tables/*.csv with a data dictionary
     (tables/README.md).
     """
+    from gapmap.build import build as build_study
+    from gapmap.engine.opportunities import OpportunityOptions
+    from gapmap.engine.together import CollaborationOptions
+    from gapmap.travel.backends import journey_backend
+    from gapmap.sources.embedded import load_embedded
+    from gapmap.sources.live import load_live
+    from gapmap.sources.user_files import apply_user_files
+
     opportunities = OpportunityOptions(sites=sites, candidates=candidates, cost_per_pupil_mile=cost_per_pupil_mile,
                                        cost_per_pupil=cost_per_pupil)
     settings = Settings(kinds=tuple(k.strip() for k in kinds.split(",") if k.strip()), rules=rules,
@@ -265,6 +279,8 @@ def fetch(ca: str | None, la: str | None, cache_dir: Path | None, refresh: bool)
     Run it once with a network connection; `gapmap build --ca/--la ... --offline`
     then works from the cache alone.
     """
+    from gapmap.sources.live import fetch_live
+
     if not (ca or la):
         raise click.UsageError("Name the area to fetch with --ca or --la.")
     _one_area(ca, la)

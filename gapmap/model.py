@@ -13,10 +13,12 @@ provision spans three groups.
 
 from __future__ import annotations
 
-import geopandas as gpd
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from gapmap.errors import InputError
+
+if TYPE_CHECKING:  # imported where used, so that the command line starts without pandas
+    import geopandas as gpd
 
 CRS = "EPSG:27700"
 
@@ -190,6 +192,9 @@ def empty_provision() -> gpd.GeoDataFrame:
     geopandas.GeoDataFrame
         Zero rows, the columns of :data:`PROVISION_COLUMNS` and a point geometry.
     """
+    import geopandas as gpd
+    import pandas as pd
+
     frame = pd.DataFrame({c: pd.Series(dtype=t) for c, t in PROVISION_COLUMNS.items()})
     return gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries([], crs=CRS), crs=CRS)
 

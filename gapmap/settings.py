@@ -7,14 +7,16 @@ choices that produced it (see ``Results.notes``).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any
-
-import numpy as np
+from typing import TYPE_CHECKING, Any
 
 from gapmap.errors import InputError
 from gapmap.model import KINDS, SECTORS
+
+if TYPE_CHECKING:  # numpy is imported where used, so that the command line starts fast
+    import numpy as np
 
 METRES_PER_MILE = 1609.344
 
@@ -164,6 +166,8 @@ class RuleSet:
         >>> RULE_SETS["england-2024"].distances([5, 7, 8, 16, 17]).round(1).tolist()
         [3218.7, 3218.7, 4828.0, 4828.0, nan]
         """
+        import numpy as np
+
         ages = np.asarray(ages)
         out = np.full(ages.shape, np.nan)
         for band in self.bands:
@@ -220,7 +224,7 @@ def rule_set(name: str | RuleSet) -> RuleSet:
 
 
 def _positive(value: object) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and np.isfinite(value) and value > 0
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value) and value > 0
 
 
 @dataclass(frozen=True)
@@ -319,13 +323,13 @@ class Settings:
             raise InputError(f"ehcp_year must be a SEN2 year such as 202223, {LATEST!r} or None (matched to the "
                              f"supply's date), got {self.ehcp_year!r}.")
         rule_set(self.rules)
-        if not self.step_weights or not all(isinstance(w, (int, float)) and 0 <= w < np.inf for w in self.step_weights):
+        if not self.step_weights or not all(isinstance(w, (int, float)) and 0 <= w < math.inf for w in self.step_weights):
             raise InputError(f"step_weights must be one or more numbers >= 0, got {self.step_weights!r}.")
         if not _positive(self.gaussian_sigma_share):
             raise InputError(f"gaussian_sigma_share must be a positive number, got {self.gaussian_sigma_share!r}.")
         if not all(_positive(b) for b in self.distance_bands_miles):
             raise InputError(f"distance_bands_miles must be positive numbers of miles, got {self.distance_bands_miles!r}.")
-        if not (isinstance(self.circuity, (int, float)) and np.isfinite(self.circuity) and self.circuity >= 1.0):
+        if not (isinstance(self.circuity, (int, float)) and math.isfinite(self.circuity) and self.circuity >= 1.0):
             raise InputError(f"The circuity factor must be a number >= 1.0, got {self.circuity!r}.")
         if self.cost_backend is not None and self.circuity != 1.0:
             raise InputError("A circuity factor applies to straight lines only; leave it at 1.0 with a cost backend.")
@@ -339,6 +343,8 @@ class Settings:
             raise InputError(f"idaci_weight must be a number from 0 to 1, got {self.idaci_weight!r}.")
         if self.need_mix is not None:
             bad_needs = sorted(set(self.need_mix) - set(NEED_CODES))
+            import numpy as np
+
             shares = np.asarray(list(self.need_mix.values()), dtype="float64")
             if bad_needs or not len(shares) or (shares < 0).any() or not np.isclose(shares.sum(), 1.0):
                 raise InputError(f"need_mix must map need codes ({', '.join(NEED_CODES)}) to shares >= 0 summing "

@@ -9,8 +9,6 @@ import shapely
 
 from gapmap.errors import InputError
 
-#: Candidate sets by name (``gapmap build --candidates``).
-CANDIDATE_SETS: tuple[str, ...] = ("schools", "grid")
 
 #: Kinds of state-funded school that could host new provision of another kind
 #: (an SEN unit, resourced provision or a satellite of a special school or AP).

@@ -35,13 +35,14 @@ from gapmap.engine._kind_data import (
     provision_noun,
 )
 from gapmap.engine.analysis import Results
-from gapmap.engine.candidates import CANDIDATE_SETS, DEFAULT_GRID_M, candidate_sites
+from gapmap.engine.candidates import DEFAULT_GRID_M, candidate_sites
 from gapmap.engine.costs import CostBackend, StraightLine
 from gapmap.engine.cover import DEFAULT_TIME_LIMIT_S, max_cover
 from gapmap.engine.median import p_median
 from gapmap.engine.pairs import cost_backend
 from gapmap.errors import InputError
 from gapmap.model import CRS
+from gapmap.options import CANDIDATE_SETS
 from gapmap.settings import METRES_PER_MILE
 
 #: School days in a year, for the per-pupil-mile transport saving.

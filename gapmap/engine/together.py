@@ -44,10 +44,8 @@ from gapmap.engine.opportunities import SCHOOL_DAYS_PER_YEAR, OpportunityOptions
 from gapmap.engine.pairs import cost_backend
 from gapmap.errors import InputError
 from gapmap.model import CRS
+from gapmap.options import DEFAULT_TARGET_SHARE
 from gapmap.settings import METRES_PER_MILE
-
-#: Default share of estimated need both plans must bring within the threshold.
-DEFAULT_TARGET_SHARE = 0.95
 
 #: Default limit, seconds, on each exact solve.
 DEFAULT_TIME_LIMIT_S = 30.0

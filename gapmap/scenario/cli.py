@@ -8,13 +8,12 @@ from typing import TYPE_CHECKING
 import click
 
 from gapmap.errors import InputError, NetworkError
-from gapmap.scenario.files import ScenarioFile, read_scenario_file
-from gapmap.scenario.outputs import write_scenario, write_sweep
-from gapmap.scenario.sweeps import METHODS, sweep
+from gapmap.options import SWEEP_METHODS
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the library is imported inside the commands, so that `gapmap --help` starts fast
     from distributed import Client
 
+    from gapmap.scenario.files import ScenarioFile
     from gapmap.study import Study
 
 _FILE = click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
@@ -29,7 +28,8 @@ _OUT = click.option(
 
 
 def _load(file: Path, data_file: Path | None) -> tuple[ScenarioFile, Study]:
-    from gapmap.study import Study  # the layer above the scenarios: imported where the command needs it
+    from gapmap.scenario.files import read_scenario_file
+    from gapmap.study import Study
 
     spec = read_scenario_file(file)
     data = data_file if data_file is not None else spec.data
@@ -68,6 +68,8 @@ def run(file: Path, out: Path, data_file: Path | None, tiles: str) -> None:
     Writes index.html (summary), map.html (LSOAs that gained or lost reach,
     changed sites), changes.gpkg and tables/*.csv.
     """
+    from gapmap.scenario.outputs import write_scenario
+
     if tiles.lower() != "none":
         from gapmap.render.maps import tile_layer
 
@@ -99,7 +101,7 @@ def _client(address: str) -> Client:
               help="Local worker processes (default: one per CPU; 1 runs in this process).")
 @click.option("--dask-scheduler", "scheduler", default=None, metavar="tcp://HOST:PORT",
               help="Run on an existing Dask cluster (its workers need gapmap installed).")
-@click.option("--method", type=click.Choice(METHODS), default="incremental", show_default=True,
+@click.option("--method", type=click.Choice(SWEEP_METHODS), default="incremental", show_default=True,
               help="incremental: reach figures from the baseline's nearest sites (fast); "
                    "full: the whole engine per scenario (also demand, ratios and shortfall).")
 @click.option("--progress/--no-progress", default=True, show_default=True, help="Show a progress bar.")
@@ -110,6 +112,9 @@ def sweep_command(file: Path, out: Path, data_file: Path | None, workers: int | 
     Writes ranking.csv (one row per scenario), sweep.csv (per scenario, LA and
     kind) and index.html.
     """
+    from gapmap.scenario.outputs import write_sweep
+    from gapmap.scenario.sweeps import sweep
+
     spec, study = _load(file, data_file)
     scenarios = spec.sweep_scenarios(study)
     kind = str(spec.sweep.arguments["kind"]) if spec.sweep else ""

@@ -13,7 +13,6 @@ import pandas as pd
 from gapmap.engine.analysis import Results
 from gapmap.inputs import StudyInputs
 from gapmap.model import KIND_LABELS
-from gapmap.render import overview_map
 from gapmap.scenario.comparison import Comparison, compare
 from gapmap.scenario.html import table_html
 from gapmap.settings import METRES_PER_MILE, Settings
@@ -117,6 +116,8 @@ class StudyResult:
         folium.Map
             The map.
         """
+        from gapmap.render import overview_map  # folium loads only when a map is drawn
+
         return overview_map(self.results, tiles=tiles, kind=kind)
 
     def _repr_html_(self) -> str:

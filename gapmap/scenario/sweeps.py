@@ -26,6 +26,7 @@ from gapmap.engine import analyse
 from gapmap.errors import InputError
 from gapmap.inputs import StudyInputs
 from gapmap.model import KIND_LABELS
+from gapmap.options import SWEEP_METHODS
 from gapmap.scenario.edits import AddProvision, Edit, apply_edits
 from gapmap.scenario.html import table_html
 from gapmap.scenario.metrics import diff_metrics, la_metrics
@@ -38,7 +39,7 @@ if TYPE_CHECKING:
 
     from gapmap.scenario.base import StudyLike
 
-METHODS = ("incremental", "full")
+METHODS = SWEEP_METHODS
 
 _Item = tuple[int, str, tuple[Edit, ...]]
 

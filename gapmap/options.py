@@ -1,0 +1,21 @@
+"""Names of the choices the command line offers, kept free of heavy imports.
+
+``gapmap --help`` reads these without importing pandas, the engine or the
+renderer; the library modules that use them import them from here.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+#: Default root of the output folders (one sub-folder per study area).
+DEFAULT_OUT = Path("maps")
+
+#: Candidate sets for new sites by name (``gapmap build --candidates``).
+CANDIDATE_SETS: tuple[str, ...] = ("schools", "grid")
+
+#: Default share of estimated need both plans must bring within the threshold (``gapmap build --target-share``).
+DEFAULT_TARGET_SHARE = 0.95
+
+#: How a sweep evaluates each scenario (``gapmap scenario sweep --method``).
+SWEEP_METHODS: tuple[str, ...] = ("incremental", "full")
