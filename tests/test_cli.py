@@ -128,7 +128,7 @@ def test_internal_error_is_one_sentence_with_exit_70(tmp_path, monkeypatch):
     def broken(*args, **kwargs):
         raise ZeroDivisionError("division by zero")
 
-    monkeypatch.setattr("gapmap.cli.build_study", broken)
+    monkeypatch.setattr("gapmap.build.build", broken)  # the command imports it when it runs
     result = CliRunner().invoke(main, ["build", "--out", str(tmp_path)])
     assert result.exit_code == 70
     assert result.output.startswith("Internal error (ZeroDivisionError") and "--debug" in result.output

@@ -108,7 +108,7 @@ def test_the_cli_tables_carry_no_formula(tmp_path, monkeypatch, ne_inputs):
     special = provision.index[provision["kind"] == "special"][0]
     provision["name"] = provision["name"].astype("object")
     provision.loc[special, "name"] = "=cmd|' /C calc'!A0"
-    monkeypatch.setattr("gapmap.cli.load_embedded", lambda *a, **k: replace(ne_inputs, provision=provision))
+    monkeypatch.setattr("gapmap.sources.embedded.load_embedded", lambda *a, **k: replace(ne_inputs, provision=provision))
     out = tmp_path / "maps"
     result = CliRunner().invoke(main, ["build", "--out", str(out), "--tiles", "none", "--sites", "0",
                                        "--kinds", "special"])

@@ -341,7 +341,7 @@ FILE_CASES = [
 
 @pytest.mark.parametrize("option, make, error, match", FILE_CASES)
 def test_malformed_user_file_is_refused(tmp_path, monkeypatch, ne_inputs, option, make, error, match):
-    monkeypatch.setattr("gapmap.cli.load_embedded", lambda *args, **kwargs: ne_inputs)
+    monkeypatch.setattr("gapmap.sources.embedded.load_embedded", lambda *args, **kwargs: ne_inputs)
     monkeypatch.setenv("GAPMAP_CACHE_DIR", str(tmp_path / "cache"))
     path = make(tmp_path, ne_inputs)
     out = tmp_path / "maps"
