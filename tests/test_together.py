@@ -182,3 +182,24 @@ def test_build_writes_the_comparison_and_the_summary_section(ne_build):
     assert f"instead of {int(alone['new_sites'])}" in page
     dictionary = (ne_build / "tables" / "README.md").read_text(encoding="utf-8")
     assert "not defined" not in dictionary and "`special_need_unmet`" in dictionary
+
+
+def test_travel_minutes_are_the_need_weighted_time_to_the_quickest_open_site(ne_results):
+    from dataclasses import replace
+
+    from gapmap.engine._kind_data import existing_sites, kind_demand, origins
+    from gapmap.engine.costs import CarTime
+    from gapmap.travel import car_minutes
+
+    timed = replace(ne_results, settings=replace(ne_results.settings, journey_backend=CarTime()))
+    found = collaboration(timed, OpportunityOptions(kinds=("special",)), CollaborationOptions(target_share=0.8))
+    together = found.table.set_index("plan").loc["together"]
+    new = found.sites[found.sites["plan"] == "together"]
+    fixed = existing_sites(timed, "special")
+    open_xy = np.vstack([fixed[["x", "y"]].to_numpy(float), np.column_stack([new.geometry.x, new.geometry.y])])
+    points = origins(timed)
+    quickest = car_minutes(points[["x", "y"]].to_numpy(float), open_xy).min(axis=1)
+    weights = kind_demand(timed, "special").weights.reindex(points.index).to_numpy()
+    assert together["travel_minutes"] == pytest.approx(float(np.dot(weights, quickest)), rel=1e-9)
+    assert "travel_minutes" not in collaboration(ne_results, OpportunityOptions(kinds=("special",)),
+                                                 CollaborationOptions(target_share=0.8)).table.columns

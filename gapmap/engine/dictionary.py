@@ -415,7 +415,8 @@ def describe(table: str, column: str, results: Results) -> tuple[str, str] | Non
         if match:
             kind = match.groupdict().get("kind")
             if kind is None:
-                return unit, text.format(distance=distance, walking_rule=walking_rule(settings))
+                return unit, text.format(distance=distance, walking_rule=walking_rule(settings),
+                                         journey=getattr(journey_backend(settings), "label", "no journey-time backend"))
             if kind not in settings.kinds:
                 return None
             return unit, _fill(text, kind, match.groupdict().get("band"), settings, results, distance)

@@ -41,7 +41,7 @@ from gapmap.engine.costs import CostBackend
 from gapmap.engine.cover import max_cover
 from gapmap.engine.fewest import FewestResult, fewest_sites
 from gapmap.engine.opportunities import SCHOOL_DAYS_PER_YEAR, OpportunityOptions
-from gapmap.engine.pairs import cost_backend
+from gapmap.engine.pairs import cost_backend, journey_backend
 from gapmap.errors import InputError
 from gapmap.model import CRS
 from gapmap.options import DEFAULT_TARGET_SHARE
@@ -53,7 +53,8 @@ DEFAULT_TIME_LIMIT_S = 30.0
 #: Plans, in output order.
 PLANS: tuple[str, ...] = ("alone", "together", "pooled")
 
-#: Columns of the collaboration table, in order (then ``transport_cost_gbp`` and ``cost_basis`` when a cost is set).
+#: Columns of the collaboration table, in order (then ``travel_minutes`` with a journey-time backend, and
+#: ``transport_cost_gbp`` and ``cost_basis`` when a cost is set).
 COLLABORATION_COLUMNS = [
     "kind", "need_type", "plan", "target_share", "threshold_miles", "need_total", "need_target", "new_sites",
     "new_sites_lower_bound", "new_sites_proven_fewest", "target_reached", "need_reached", "share_reached", "same_sites",
@@ -129,7 +130,9 @@ def collaboration(
         target: ``new_sites`` (alone: the sum of the LAs' fewest), ``need_reached``
         with them, ``need_reached_same_sites`` with ``same_sites`` new sites (the
         joint answer) and ``travel_km``, the need-weighted one-way distance to
-        the nearest open site the plan allows (alone: in the child's own LA).
+        the nearest open site the plan allows (alone: in the child's own LA);
+        with a journey-time backend also ``travel_minutes``, the need-weighted
+        one-way time to the quickest such site.
     """
     options = options or OpportunityOptions()
     plan = plan or CollaborationOptions()
@@ -147,7 +150,9 @@ def collaboration(
         sites += kind_sites
         notes += kind_notes
     costed = options.cost_per_pupil_mile is not None or options.cost_per_pupil is not None
-    columns = COLLABORATION_COLUMNS + (["transport_cost_gbp", "cost_basis"] if costed else [])
+    timed = journey_backend(results.settings) is not None
+    columns = (COLLABORATION_COLUMNS + (["travel_minutes"] if timed else [])
+               + (["transport_cost_gbp", "cost_basis"] if costed else []))
     table = pd.DataFrame(rows, columns=columns)
     frame = pd.DataFrame(sites, columns=[*SITE_COLUMNS, "x", "y"])
     geometry = gpd.points_from_xy(frame["x"].astype("float64"), frame["y"].astype("float64"), crs=CRS)
@@ -174,6 +179,7 @@ class _Kind:
                                              exclude=self.fixed.index)
         self.radius = results.settings.threshold(kind)
         self.backend: CostBackend = cost_backend(results.settings)
+        self.journeys: CostBackend | None = journey_backend(results.settings)
         self.points = origins(results)
         self.la = pd.Series(results.lsoa["la_gss"].astype(str).to_numpy(dtype=object), index=self.points.index)
         everything = pd.concat([self.fixed[["x", "y"]], self.candidates[["x", "y"]]])
@@ -221,20 +227,26 @@ class _Kind:
         opened = {"alone": {la: self._open(self.fixed[self.fixed["la_gss"] == la], alone[la].sites)
                             for la in self.codes}}
         opened.update({plan: {"": self._open(self.fixed, answers[plan][0].sites)} for plan in ("together", "pooled")})
-        rows = [self._row(plan, answers[plan], same_reached[plan], same, self._travel(opened[plan])) for plan in PLANS]
+        rows = [self._row(plan, answers[plan], same_reached[plan], same, self._travel(opened[plan], self.backend))
+                for plan in PLANS]
+        if self.journeys is not None:
+            w = self.demand.weights.to_numpy()
+            for row, plan in zip(rows, PLANS):
+                minutes = self._travel(opened[plan], self.journeys)
+                row["travel_minutes"] = float(np.dot(w[np.isfinite(minutes)], minutes[np.isfinite(minutes)]))
         sites = [self._site(plan, s) for plan in PLANS for answer in answers[plan] for s in answer.sites]
         return rows, sites, [planning_gain(rows[0], rows[1])]
 
     def _open(self, fixed: pd.DataFrame, new: tuple[object, ...]) -> pd.DataFrame:
         return pd.concat([fixed[["x", "y"]], self.candidates.loc[list(new), ["x", "y"]]])
 
-    def _travel(self, open_sites: dict[str, pd.DataFrame]) -> np.ndarray:
-        """Distance from each LSOA to the nearest open site it may use (NaN when it may use none)."""
+    def _travel(self, open_sites: dict[str, pd.DataFrame], backend: CostBackend) -> np.ndarray:
+        """Cost (``backend``'s unit) from each LSOA to the nearest open site it may use (NaN when it may use none)."""
         distance = np.full(len(self.points), np.nan)
         for la, sites in open_sites.items():
             rows = np.flatnonzero((self.la == la).to_numpy()) if la else np.arange(len(self.points))
             if len(sites) and len(rows):
-                found = self.backend.nearest(self.points.iloc[rows], sites)
+                found = backend.nearest(self.points.iloc[rows], sites)
                 distance[rows] = found["cost"].to_numpy(dtype="float64")
         return distance
 

@@ -80,6 +80,8 @@ DEFINITIONS: dict[str, dict[str, tuple[str, str]]] = {
                                     "placed anywhere"),
         "travel_km": ("child-km (one way)", "Sum over LSOAs of demand x distance, {distance}, to the nearest open "
                       "site the plan lets the child use (alone: in its own LA), / 1000"),
+        "travel_minutes": ("child-minutes (one way)", "With --cost time or --roads: sum over LSOAs of demand x "
+                           "journey time, {journey}, to the quickest open site the plan lets the child use"),
         "need_without_site": (_BASIS, "Demand with no open site it may use (left out of travel_km)"),
         "sites_by_la": (_TEXT, "New sites per LA where they sit, '<LA name> <count>', '; '-separated"),
         "new_site_names": (_TEXT, "Names of the new sites' locations, '; '-separated"),

@@ -71,6 +71,8 @@ def _plans(results: Results) -> list[dict[str, Any]]:
             f"Within reach with {int(rows['same_sites'].iloc[0])} new sites": rows["need_reached_same_sites"].round(0),
             "Child travel, km one way": rows["travel_km"].round(0),
         })
+        if "travel_minutes" in rows.columns:
+            shown["Child travel, minutes one way"] = rows["travel_minutes"].round(0)
         if "transport_cost_gbp" in rows.columns:
             shown["Indicative transport cost, £ a year"] = rows["transport_cost_gbp"]
         by_plan = rows.set_index("plan")
