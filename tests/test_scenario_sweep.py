@@ -117,3 +117,22 @@ def test_bad_sweeps_raise_one_clear_error(study, ne_inputs, arguments, message):
 def test_bad_candidate_lists_raise_one_clear_error(study, arguments, message):
     with pytest.raises(InputError, match=message):
         each_site(study.scenario("s"), kind="special", **arguments)
+
+
+@pytest.mark.parametrize(("start_s", "workers"), [(3600.0, 1), (0.0, 2)])
+def test_default_workers_use_a_pool_only_when_the_sweep_is_long_enough_to_gain(mixed, serial, monkeypatch,
+                                                                              start_s, workers):
+    from gapmap.scenario import sweeps
+
+    chosen = []
+
+    def in_process(context, items, count):
+        chosen.append(count)
+        return sweeps._evaluate(context, items) if items else pd.DataFrame()
+
+    monkeypatch.setattr(sweeps, "POOL_START_S", start_s)
+    monkeypatch.setattr(sweeps.os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(sweeps, "_run_local", lambda context, items, count: iter([in_process(context, items, count)]))
+    result = sweep(mixed, progress=False)
+    assert chosen == [workers]  # the first scenario ran here, timed; the rest on `workers` processes
+    pd.testing.assert_frame_equal(result.table, serial.table)

@@ -8,7 +8,8 @@ counts of children beyond a distance are lower bounds.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 
 import geopandas as gpd
 import numpy as np
@@ -16,7 +17,7 @@ import pandas as pd
 
 from gapmap.engine.demand import SPECIALIST_KINDS, children_by_age, kind_demand
 from gapmap.engine.journeys import journey_metrics, journey_note, journey_sums
-from gapmap.engine.metrics import kind_metrics
+from gapmap.engine.metrics import KindMetrics, kind_metrics
 from gapmap.engine.pairs import (
     cost_backend,
     journey_backend,
@@ -35,6 +36,25 @@ DISTANCE_METHOD = "straight line between LSOA centroid and school postcode centr
 
 #: Per-site metric columns added to the provision table.
 SITE_COLUMNS = ("catchment_demand", "catchment_ratio", "nearest_demand", "nearest_demand_other_la")
+
+
+@dataclass(frozen=True)
+class KindPart:
+    """One kind's share of an analysis, kept so that a what-if leaving the kind's provision alone reuses it.
+
+    Attributes
+    ----------
+    metrics
+        The kind's LSOA, site and need metrics.
+    journeys
+        Its journey-time LSOA columns, when journey times are computed.
+    method
+        The demand method note.
+    """
+
+    metrics: KindMetrics
+    journeys: pd.DataFrame | None
+    method: str
 
 
 @dataclass(frozen=True)
@@ -83,6 +103,8 @@ class Results:
     sectors
         Specialist figures under each cumulative sector set, when computed
         (:func:`gapmap.engine.sectors.sector_table`).
+    parts
+        Each kind's :class:`KindPart`, for :func:`analyse`'s ``reuse``.
     """
 
     inputs: StudyInputs
@@ -103,6 +125,7 @@ class Results:
     assignment: pd.DataFrame | None = None
     vintages: pd.DataFrame | None = None
     sectors: pd.DataFrame | None = None
+    parts: Mapping[str, KindPart] = field(default_factory=dict, repr=False, compare=False)
 
 
 def _method_notes(settings: Settings, label: str) -> list[str]:
@@ -168,7 +191,8 @@ def _provision_table(provision: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(table, geometry="geometry", crs=provision.crs)
 
 
-def analyse(inputs: StudyInputs, settings: Settings | None = None) -> Results:
+def analyse(inputs: StudyInputs, settings: Settings | None = None, *,
+            reuse: Mapping[str, KindPart] | None = None) -> Results:
     """Run the gap analysis on one study area.
 
     Parameters
@@ -177,6 +201,10 @@ def analyse(inputs: StudyInputs, settings: Settings | None = None) -> Results:
         Study inputs (see :func:`gapmap.sources.embedded.load_embedded`).
     settings
         Analysis settings; defaults to :class:`~gapmap.settings.Settings`.
+    reuse
+        Kind -> part of an earlier analysis (its ``parts``) of the same LSOAs,
+        need and settings whose provision of that kind was the same: taken as
+        it is instead of being recomputed (see :mod:`gapmap.scenario.incremental`).
 
     Returns
     -------
@@ -209,22 +237,29 @@ def analyse(inputs: StudyInputs, settings: Settings | None = None) -> Results:
     columns = [lsoas[keep].reset_index(drop=True)]
     notes = [*vintage_warnings(vintages), sectors_note(settings.sectors),
              *([year_note] if year_note else []), *_method_notes(settings, backend.label)]
-    need_tables = []
+    need_tables, parts = [], {}
     for kind in settings.kinds:
-        sites = suitable_sites(provision, kind, settings)
-        demand = kind_demand(inputs, kind, settings, children)
-        metrics = kind_metrics(kind, origins=origins, lsoa_la=resident, children_0_15=children_0_15, sites=sites,
-                               demand=demand, settings=settings, backend=backend)
+        part = (reuse or {}).get(kind)
+        if part is None:
+            sites = suitable_sites(provision, kind, settings)
+            demand = kind_demand(inputs, kind, settings, children)
+            part = KindPart(
+                metrics=kind_metrics(kind, origins=origins, lsoa_la=resident, children_0_15=children_0_15,
+                                     sites=sites, demand=demand, settings=settings, backend=backend),
+                journeys=None if journeys is None else journey_metrics(
+                    kind, origins=origins, sites=sites, demand=demand, backend=journeys).reset_index(drop=True),
+                method=demand.method,
+            )
+        parts[kind], metrics = part, part.metrics
         columns.append(metrics.lsoa.reset_index(drop=True))
-        if journeys is not None:
-            columns.append(journey_metrics(kind, origins=origins, sites=sites, demand=demand,
-                                           backend=journeys).reset_index(drop=True))
-        rows = provision["provision_id"].astype(str).isin(sites.table["provision_id"]).to_numpy()
+        if part.journeys is not None:
+            columns.append(part.journeys)
+        rows = provision["provision_id"].astype(str).isin(metrics.sites.index).to_numpy()
         ids = provision.loc[rows, "provision_id"].astype(str)
         provision.loc[rows, "analysed"] = True
         for column in SITE_COLUMNS:
             provision.loc[rows, column] = metrics.sites[column].reindex(ids).to_numpy()
-        notes.append(demand.method)
+        notes.append(part.method)
         if metrics.needs is not None:
             need_tables.append(metrics.needs)
     lsoa = gpd.GeoDataFrame(pd.concat(columns, axis=1), geometry=lsoas.geometry.reset_index(drop=True),
@@ -248,4 +283,5 @@ def analyse(inputs: StudyInputs, settings: Settings | None = None) -> Results:
         ca_summary=area_summary(inputs.las, summary, settings, name=inputs.name),
         need_access=pd.concat(need_tables, ignore_index=True) if need_tables else None,
         vintages=vintages,
+        parts=parts,
     )

@@ -98,7 +98,7 @@ def _client(address: str) -> Client:
 @_OUT
 @_DATA
 @click.option("--workers", type=click.IntRange(min=1), default=None,
-              help="Local worker processes (default: one per CPU; 1 runs in this process).")
+              help="Local worker processes (1 runs in this process; default: one per CPU only when the sweep is long enough to gain).")
 @click.option("--dask-scheduler", "scheduler", default=None, metavar="tcp://HOST:PORT",
               help="Run on an existing Dask cluster (its workers need gapmap installed).")
 @click.option("--method", type=click.Choice(SWEEP_METHODS), default="incremental", show_default=True,

@@ -13,6 +13,7 @@ from gapmap.inputs import StudyInputs
 from gapmap.model import KIND_LABELS
 from gapmap.scenario import resolve
 from gapmap.scenario.edits import AddProvision, Close, Edit, EditError, Expand, ScalePopulation, SetThreshold
+from gapmap.scenario.incremental import only_provision_changed, run_from_baseline
 from gapmap.scenario.result import StudyResult
 from gapmap.settings import Settings
 
@@ -306,15 +307,29 @@ class Scenario:
             metres=resolve.metres(metres=metres, miles=miles, action=action),
         ))
 
-    def run(self) -> StudyResult:
+    def run(self, *, incremental: bool = True) -> StudyResult:
         """Analyse the scenario with the engine.
+
+        When the edits only open, close or expand provision, the kinds they
+        leave alone are taken from the study's baseline run (computed once, then
+        reused) and only the others are recomputed
+        (:mod:`gapmap.scenario.incremental`): the results are the same as a full run.
+
+        Parameters
+        ----------
+        incremental
+            ``False`` runs the whole engine whatever the edits.
 
         Returns
         -------
         StudyResult
             The scenario's results; ``.compare(baseline)`` sets them against the baseline.
         """
-        return StudyResult(results=analyse(self.inputs, self.settings), name=self.name, edits=self.edits)
+        if incremental and only_provision_changed(self.study.inputs, self.study.settings, self.inputs, self.settings):
+            results = run_from_baseline(self.study.run().results, self.inputs, self.settings)
+        else:
+            results = analyse(self.inputs, self.settings)
+        return StudyResult(results=results, name=self.name, edits=self.edits)
 
     def __repr__(self) -> str:
         edits = "".join(f"\n  {i}. {e.describe()}" for i, e in enumerate(self.edits, 1))

@@ -14,6 +14,7 @@ from __future__ import annotations
 import math
 import multiprocessing
 import os
+import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Iterator, Sequence
@@ -40,6 +41,11 @@ if TYPE_CHECKING:
     from gapmap.scenario.base import StudyLike
 
 METHODS = SWEEP_METHODS
+
+#: Seconds a local process pool takes to start and receive the baseline (``benchmarks/bench_sweep.py``:
+#: 100 North East scenarios took 4.5 s in one process and 5.7 s on 2 processes); a sweep left to choose
+#: its workers uses a pool only when the scenarios would take longer than that saves.
+POOL_START_S = 3.0
 
 _Item = tuple[int, str, tuple[Edit, ...]]
 
@@ -223,7 +229,18 @@ def _process_context() -> multiprocessing.context.BaseContext:
     return multiprocessing.get_context("spawn")
 
 
+def _run_auto(context: _Context, items: list[_Item], cpus: int) -> Iterator[pd.DataFrame]:
+    """Time the first scenario here; spread the rest over ``cpus`` processes only if that saves time."""
+    start = time.perf_counter()
+    yield _evaluate(context, items[:1])
+    rest_alone = (time.perf_counter() - start) * (len(items) - 1)
+    gains = cpus > 1 and rest_alone > POOL_START_S * cpus / (cpus - 1)  # rest / cpus + start < rest
+    yield from _run_local(context, items[1:], cpus if gains else 1)
+
+
 def _run_local(context: _Context, items: list[_Item], workers: int) -> Iterator[pd.DataFrame]:
+    if not items:
+        return
     if workers == 1:
         for chunk in _chunks(items, max(1, len(items) // 10)):
             yield _evaluate(context, chunk)
@@ -331,8 +348,10 @@ def sweep(
         Scenarios of the same study, with distinct names (see :func:`each_site`
         and :func:`each_threshold`).
     workers
-        Local processes (default: one per CPU; 1 runs in this process).
-        Ignored when ``client`` is given.
+        Local processes (1 runs in this process).  By default the first
+        scenario is timed in this process, and the rest are spread over one
+        process per CPU only when they would take long enough alone to repay
+        the pool's start-up (:data:`POOL_START_S`).  Ignored when ``client`` is given.
     client
         A ``dask.distributed.Client`` connected to an existing cluster whose
         workers have gapmap installed; the sweep runs there.
@@ -378,9 +397,12 @@ def sweep(
         raise InputError(f"workers must be a whole number of 1 or more, got {workers!r}.")
     context = _context(study, method)
     items: list[_Item] = [(i, s.name, s.edits) for i, s in enumerate(scenarios)]
-    parts = _run_dask(context, items, client) if client is not None else _run_local(
-        context, items, workers or os.cpu_count() or 1
-    )
+    if client is not None:
+        parts = _run_dask(context, items, client)
+    elif workers is None:
+        parts = _run_auto(context, items, os.cpu_count() or 1)
+    else:
+        parts = _run_local(context, items, workers)
     frames = []
     with tqdm(total=len(items), desc="scenarios", unit="scenario", disable=not progress) as bar:
         for frame in parts:

@@ -1,0 +1,51 @@
+"""Scenario.run reuses the baseline for the kinds an edit leaves alone, with the full engine's results."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from gapmap import Study
+from gapmap.scenario.incremental import changed_kinds, only_provision_changed
+
+
+@pytest.fixture(scope="module")
+def study(ne_inputs):
+    study = Study(inputs=ne_inputs)
+    study.run()
+    return study
+
+
+def _assert_same_results(incremental, full):
+    for table in ("lsoa", "provision", "la_summary", "ca_summary", "need_access", "vintages"):
+        pd.testing.assert_frame_equal(getattr(incremental.results, table), getattr(full.results, table), obj=table)
+    assert incremental.results.notes == full.results.notes
+    assert incremental.results.settings == full.results.settings
+
+
+@pytest.mark.parametrize(("edit", "kinds"), [
+    (lambda s: s.add_provision(postcode="NE8 2XD", kind="special", places=40, needs=["asd"]), {"special"}),
+    (lambda s: s.close(urn=108410), {"mainstream_secondary"}),
+    (lambda s: s.expand(urn=108565, places=+20), {"ap"}),
+    (lambda s: s.expand(urn=108565, places=+20).close(urn=108410).add_provision(point=(425000, 560000), kind="ap"),
+     {"ap", "mainstream_secondary"}),
+], ids=["open", "close", "expand", "combined"])
+def test_open_close_and_expand_recompute_only_their_kind_and_equal_the_full_engine(study, edit, kinds):
+    scenario = edit(study.scenario("what-if"))
+    assert only_provision_changed(study.inputs, study.settings, scenario.inputs, scenario.settings)
+    assert changed_kinds(study.inputs, scenario.inputs) == kinds
+    _assert_same_results(scenario.run(), scenario.run(incremental=False))
+
+
+@pytest.mark.parametrize("edit", [
+    lambda s: s.scale_population(la="Gateshead", factor=1.1),
+    lambda s: s.set_threshold(kind="special", miles=2),
+    lambda s: s.set_threshold(kind="special", miles=2).expand(urn=108565, places=+20),
+], ids=["population", "threshold", "threshold-and-expand"])
+def test_edits_beyond_the_provision_run_the_full_engine(study, edit):
+    scenario = edit(study.scenario("what-if"))
+    assert not only_provision_changed(study.inputs, study.settings, scenario.inputs, scenario.settings)
+
+
+def test_a_scenario_without_edits_is_the_baseline(study):
+    _assert_same_results(study.scenario("none").run(), study.run())
