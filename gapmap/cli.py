@@ -11,7 +11,9 @@ import click
 
 from gapmap.errors import GapmapError
 from gapmap.model import KINDS
-from gapmap.options import CANDIDATE_SETS, DEFAULT_OUT, DEFAULT_TARGET_SHARE
+from gapmap.options import (
+    CANDIDATE_SETS, DEFAULT_BUFFER_MILES, DEFAULT_OUT, DEFAULT_SUPPLY, DEFAULT_TARGET_SHARE, SUPPLY_CHOICES,
+)
 from gapmap.scenario.cli import scenario
 from gapmap.labels import parse_ehcp_year, parse_sectors, sectors_label
 from gapmap.settings import (
@@ -116,13 +118,32 @@ def _area_options(command: _F) -> _F:
     """Options choosing a study area from the live public sources, and the download cache."""
     options = [
         click.option("--ca", default=None, metavar="CODE|NAME",
-                     help="Combined authority (E47 code or name), loaded from the public sources."),
+                     help="Combined authority (E47 code or name, current or former, e.g. 'North of Tyne')."),
         click.option("--la", default=None, metavar="CODE[,CODE...]",
-                     help="LAs (ONS E06/E07/E08/E09/E10 or DfE 3-digit codes, or names), loaded from the "
-                     "public sources; two-tier districts resolve to their county."),
+                     help="LAs (ONS E06/E07/E08/E09/E10 or DfE 3-digit codes, or names); two-tier districts "
+                     "resolve to their county, codes replaced since 2019 to the current authority."),
         click.option("--cache-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
                      help="Download cache folder (default: GAPMAP_CACHE_DIR, else the user cache folder)."),
         click.option("--refresh", is_flag=True, help="Download everything again, even when cached."),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def _national_options(command: _F) -> _F:
+    """Options of the embedded national data: whole of England, membership year, supply source, buffer."""
+    options = [
+        click.option("--england", is_flag=True, help="Study every English LA (embedded national data)."),
+        click.option("--ca-year", type=int, default=None, metavar="YEAR",
+                     help="Year of the combined authority's membership (default: the latest), e.g. 2023 for the "
+                     "North East of 2018-2023."),
+        click.option("--supply", type=click.Choice(list(SUPPLY_CHOICES)), default=DEFAULT_SUPPLY, show_default=True,
+                     help="Embedded supply: GIAS open establishments of May 2025 (establishment points, 2024/25 "
+                     "rolls) or the January 2023 school census (postcode points)."),
+        click.option("--buffer-miles", type=click.FloatRange(min=0), default=DEFAULT_BUFFER_MILES,
+                     show_default=True, help="Provision of other LAs within this straight-line distance of the area "
+                     "counts as supply (flagged outside_area); 0 for none."),
     ]
     for option in reversed(options):
         command = option(command)
@@ -186,10 +207,14 @@ def _area_options(command: _F) -> _F:
 )
 @click.option(
     "--data", "data_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
-    help="Read the study area from this GeoPackage instead of the embedded North East data.",
+    help="Read the study area from this study-area GeoPackage (the layout of data/north-east.gpkg); the "
+    "area's name and output folder come from the file.",
 )
 @_area_options
-@click.option("--offline", is_flag=True, help="With --ca/--la: use only the download cache (see `gapmap fetch`).")
+@_national_options
+@click.option("--live", is_flag=True, help="With --ca/--la: load the area from the public sources (through the "
+              "download cache) instead of the embedded national data.")
+@click.option("--offline", is_flag=True, help="With --live: use only the download cache (see `gapmap fetch`).")
 @click.option("--schools", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Own schools file, replacing the provision of the kinds it lists: a CSV (with easting and "
               "northing in British National Grid metres), GeoPackage, GeoJSON or GeoParquet with the columns "
@@ -218,7 +243,8 @@ def build(
     out: Path, kinds: str, thresholds: tuple[str, ...], rules: str, circuity: float, cost: str,
     roads: Path | None, specialist_demand: str, sectors: tuple[str, ...], ehcp_year: int | str | None,
     tiles: str, data_file: Path | None,
-    ca: str | None, la: str | None, cache_dir: Path | None, refresh: bool, offline: bool,
+    ca: str | None, la: str | None, cache_dir: Path | None, refresh: bool, england: bool, ca_year: int | None,
+    supply: str, buffer_miles: float, live: bool, offline: bool,
     schools: Path | None, boundaries: Path | None, population: Path | None,
     sites: int, candidates: str, cost_per_pupil_mile: float | None, cost_per_pupil: float | None,
     target_share: float, horizon: int | None,
@@ -226,7 +252,8 @@ def build(
     """Analyse a study area and write its maps, summary page and tables.
 
     With no options, builds the embedded North East Combined Authority into
-    maps/north-east/: index.html (summary), map.html and map-<kind>.html
+    maps/north-east/; --ca, --la or --england build any English area from the
+    embedded national data (offline), --live from the public sources.  It writes index.html (summary), map.html and map-<kind>.html
     (interactive maps that work offline, with PNGs in images/),
     gapmap.gpkg (layers lsoa, provision, la_summary, ca_summary, need_access,
     flows, clusters, opportunities) and tables/*.csv with a data dictionary
@@ -238,6 +265,7 @@ def build(
     from gapmap.travel.backends import journey_backend
     from gapmap.sources.embedded import load_embedded
     from gapmap.sources.live import load_live
+    from gapmap.sources.national import load_national
     from gapmap.sources.user_files import apply_user_files
 
     opportunities = OpportunityOptions(sites=sites, candidates=candidates, cost_per_pupil_mile=cost_per_pupil_mile,
@@ -248,15 +276,19 @@ def build(
     for kind, metres in _parse_thresholds(thresholds).items():
         settings = settings.with_threshold(kind, metres)
     _one_area(ca, la)
-    live = bool(ca or la)
-    if data_file is not None and live:
-        raise click.UsageError("--data reads a prepared GeoPackage: use it without --ca/--la.")
-    if (offline or refresh or cache_dir) and not live:
-        raise click.UsageError("--offline, --refresh and --cache-dir apply to an area chosen with --ca or --la.")
+    if data_file is not None and (ca or la or england):
+        raise click.UsageError("--data reads a prepared GeoPackage: use it without --ca/--la/--england.")
+    live = live or offline or refresh or cache_dir is not None
+    if live and not (ca or la):
+        raise click.UsageError("--live, --offline, --refresh and --cache-dir apply to an area chosen with --ca or --la.")
     if live:
         inputs = load_live(ca, la, cache_dir=cache_dir, offline=offline, refresh=refresh)
+    elif ca or la or england:
+        inputs = load_national(ca=ca, la=la, england=england, year=ca_year, supply=supply, buffer_miles=buffer_miles)
+    elif data_file is not None:
+        inputs = load_embedded(path=data_file)
     else:
-        inputs = load_embedded("north-east", path=data_file)
+        inputs = load_embedded("north-east", supply=supply, buffer_miles=buffer_miles)
     inputs = apply_user_files(inputs, schools=schools, boundaries=boundaries, population=population)
     target = build_study(
         inputs,

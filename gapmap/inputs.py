@@ -56,6 +56,10 @@ class StudyInputs:
         where known: the supply's date (``"Schools"``) picks the matching EHC
         plan year, and inputs more than a year apart are flagged
         (:mod:`gapmap.vintage`).
+    neighbours
+        LAs outside the study area whose provision counts as supply (rows of
+        ``provision`` with ``outside_area`` True): ``la_gss``, ``la_name``,
+        ``la_code``, polygons; empty when none.
     """
 
     name: str
@@ -69,3 +73,4 @@ class StudyInputs:
     ehcp_needs: pd.DataFrame = field(default_factory=pd.DataFrame)
     ehcp_england: pd.DataFrame = field(default_factory=pd.DataFrame)
     dates: dict[str, date] = field(default_factory=dict)
+    neighbours: gpd.GeoDataFrame | None = None

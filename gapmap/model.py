@@ -73,7 +73,11 @@ PROVISION_COLUMNS: dict[str, str] = {
     "postcode": "string",
     "source": "string",
     "location_source": "string",
+    "outside_area": "boolean",  # True: in another LA near the study area, counted as neighbouring supply
 }
+
+#: Columns a source may leave out, with the value they take.
+OPTIONAL_DEFAULTS: dict[str, object] = {"outside_area": False}
 
 #: Establishment type name (GIAS ``TypeOfEstablishment (name)``, school census
 #: ``typeofestablishment_name``) -> (kind, sector).  Mainstream state-funded
@@ -205,8 +209,8 @@ def conform_provision(frame: gpd.GeoDataFrame, *, source_name: str) -> gpd.GeoDa
     Parameters
     ----------
     frame
-        A table produced by a source, with at least the canonical columns and
-        point geometries.
+        A table produced by a source, with at least the canonical columns
+        (those of :data:`OPTIONAL_DEFAULTS` may be left out) and point geometries.
     source_name
         Name of the input, used in error messages.
 
@@ -222,6 +226,7 @@ def conform_provision(frame: gpd.GeoDataFrame, *, source_name: str) -> gpd.GeoDa
         If a column is missing, ``provision_id`` is duplicated, a kind or sector
         is unknown, the CRS is not British National Grid, or a geometry is not a point.
     """
+    frame = frame.assign(**{c: v for c, v in OPTIONAL_DEFAULTS.items() if c not in frame.columns})
     missing = [c for c in PROVISION_COLUMNS if c not in frame.columns]
     if missing:
         raise InputError(f"{source_name} lacks the column(s) {', '.join(missing)}.")

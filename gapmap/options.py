@@ -19,3 +19,13 @@ DEFAULT_TARGET_SHARE = 0.95
 
 #: How a sweep evaluates each scenario (``gapmap scenario sweep --method``).
 SWEEP_METHODS: tuple[str, ...] = ("incremental", "full")
+
+#: Supply sources of the embedded national data (``gapmap build --supply``; details in
+#: :data:`gapmap.sources.national.SUPPLY_SOURCES`): GIAS open establishments of May 2025, or the
+#: January 2023 school census.
+SUPPLY_CHOICES: tuple[str, ...] = ("gias-2025", "census-2023")
+DEFAULT_SUPPLY = "gias-2025"
+
+#: Default distance (miles) outside the study area within which provision counts as supply
+#: (``gapmap build --buffer-miles``; rows flagged ``outside_area``).
+DEFAULT_BUFFER_MILES = 10.0

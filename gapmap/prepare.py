@@ -1,12 +1,14 @@
-"""Rebuild the embedded North East study area in ``data/`` from the real files in ``shared/data``.
+"""Rebuild the embedded data in ``data/`` from the real files in ``shared/data``.
 
 Run from the repository root::
 
     pip install -e ".[prepare]"
     python -m gapmap.prepare --shared ../shared/data --out data
 
-The result is one GeoPackage, ``data/north-east.gpkg``, with the layers
-described in ``data/SOURCES.md``.  The script only selects, joins and
+The result is the national data, ``data/england_*.parquet``
+(:mod:`gapmap.prepare_england`), and the North East study area in the
+study-area GeoPackage layout that ``--data FILE`` reads,
+``data/north-east.gpkg``, as described in ``data/SOURCES.md``.  The script only selects, joins and
 reprojects real published values; it never fills in a missing one.  Running it
 twice gives the same layer contents (rows sorted, no timestamps in the data).
 """
@@ -23,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from gapmap.model import CRS
+from gapmap.prepare_england import build_england
 
 #: The North East Combined Authority (E47000014) and its seven members:
 #: ONS LAD 2024 code -> (name, DfE education authority code).
@@ -263,9 +266,13 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--shared", type=Path, default=Path("../shared/data"), help="shared/data folder")
     parser.add_argument("--out", type=Path, default=Path("data"), help="output folder (default: data)")
+    parser.add_argument("--only", choices=("england", "north-east"), default=None, help="build only one part")
     args = parser.parse_args(argv)
-    path = build(args.shared, args.out)
-    print(f"wrote {path} ({path.stat().st_size / 1e6:.1f} MB)")
+    paths = [] if args.only == "north-east" else build_england(args.shared, args.out)
+    if args.only != "england":
+        paths.append(build(args.shared, args.out))
+    for path in paths:
+        print(f"wrote {path} ({path.stat().st_size / 1e6:.1f} MB)")
 
 
 if __name__ == "__main__":

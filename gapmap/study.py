@@ -17,7 +17,7 @@ import html
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Sequence
+from typing import TYPE_CHECKING, Any, Sequence
 
 import pandas as pd
 
@@ -88,6 +88,42 @@ class Study:
             If the data file is missing or damaged.
         """
         inputs = load_embedded(area, path=Path(path) if path is not None else None)
+        return cls(inputs=inputs, settings=settings or Settings())
+
+    @classmethod
+    def national(
+        cls,
+        *,
+        ca: str | None = None,
+        la: str | list[str] | None = None,
+        england: bool = False,
+        settings: Settings | None = None,
+        **options: Any,
+    ) -> Study:
+        """Load a combined authority, LAs or all of England from the embedded national data (offline).
+
+        Parameters
+        ----------
+        ca, la, england
+            The area (see :func:`gapmap.sources.national.load_national`).
+        settings
+            Baseline settings.
+        **options
+            ``year``, ``supply``, ``buffer_miles``: as for :func:`~gapmap.sources.national.load_national`.
+
+        Returns
+        -------
+        Study
+            The study.
+
+        Examples
+        --------
+        >>> Study.national(ca="West Yorkshire").inputs.slug
+        'west-yorkshire'
+        """
+        from gapmap.sources.national import load_national
+
+        inputs = load_national(ca=ca, la=la, england=england, **options)
         return cls(inputs=inputs, settings=settings or Settings())
 
     @classmethod

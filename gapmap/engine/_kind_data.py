@@ -121,9 +121,17 @@ def origins(results: Results) -> pd.DataFrame:
     return points.loc[results.lsoa["lsoa_code"].astype(str).to_numpy(dtype=object)]
 
 
+def _all_las(results: Results) -> pd.DataFrame:
+    """The study's LAs and any neighbouring LAs whose provision counts as supply."""
+    neighbours = results.inputs.neighbours
+    if neighbours is None or neighbours.empty:
+        return results.inputs.las
+    return pd.concat([results.inputs.las, neighbours], ignore_index=True)
+
+
 def la_names(results: Results) -> dict[str, str]:
-    """LA code -> LA name for the study's LAs."""
-    las = results.inputs.las
+    """LA code -> LA name for the study's LAs (and neighbouring LAs whose provision is counted)."""
+    las = _all_las(results)
     return dict(zip(las["la_gss"].astype(str), las["la_name"].astype(str)))
 
 

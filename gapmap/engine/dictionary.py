@@ -113,6 +113,8 @@ _AREA_KIND = {
                                     "{band_miles} ({distance})"),
     "{kind}_demand_nearest_in_other_la": (ESTIMATE, "Demand living here whose nearest suitable {label} sits in "
                                           "another LA"),
+    "{kind}_demand_nearest_outside_area": (ESTIMATE, "Demand living here whose nearest suitable {label} sits "
+                                           "outside the study area (neighbouring supply, cross-boundary reliance)"),
     "{kind}_accessible_places": ("places", "Sum over the LSOAs here of demand x {kind}_2sfca: the places the "
                                  "floating catchments allot to children living here"),
     "{kind}_ratio": ("places per child", "{kind}_places (provider LA) / {kind}_demand (resident LA); blank when "
@@ -177,6 +179,8 @@ DEFINITIONS: dict[str, dict[str, tuple[str, str]]] = {
         "postcode": (TEXT, "Postcode"),
         "source": (TEXT, "Dataset and vintage of the record"),
         "location_source": (TEXT, "How the point was located"),
+        "outside_area": (YES_NO, "Sits in an LA outside the study area, within the neighbouring-supply buffer, "
+                         "and counts as supply for children near the boundary"),
         "places": ("places", "Places used as supply: capacity when known and above 0, else pupils on roll, else 0"),
         "places_source": (TEXT, "Where places comes from: capacity, pupils on roll (proxy) or none known"),
         "places_proxy": (YES_NO, "places is not a capacity (pupils on roll, or none known)"),

@@ -32,9 +32,12 @@ def _kind_sums(lsoa: pd.DataFrame, kind: str, settings: Settings, by: pd.Series)
     columns = [f"{kind}_{name}" for name in SUMMED]
     columns += [f"{kind}_demand_beyond_{band_label(miles)}" for miles in settings.distance_bands_miles]
     demand = lsoa[f"{kind}_demand"]
+    nearest = lsoa[f"{kind}_nearest_la"]
+    outside = (nearest.notna() & ~nearest.isin(set(by.astype(str)))).fillna(False).astype(bool)
     extra = pd.DataFrame(
         {
             f"{kind}_demand_nearest_in_other_la": demand.where(lsoa[f"{kind}_cross_la"], 0),
+            f"{kind}_demand_nearest_outside_area": demand.where(outside, 0),
             f"{kind}_accessible_places": demand * lsoa[f"{kind}_2sfca"].fillna(0),
         }
     )

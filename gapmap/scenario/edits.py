@@ -105,7 +105,7 @@ class AddProvision:
             "statutory_low_age": low, "statutory_high_age": high, "age_low_on_roll": None,
             "age_high_on_roll": None, "pupils": None, "capacity": self.places,
             "needs": ";".join(self.needs) or None, "postcode": self.postcode,
-            "source": "scenario", "location_source": self.location_source,
+            "source": "scenario", "location_source": self.location_source, "outside_area": False,
         }
         frame = gpd.GeoDataFrame(
             {c: [values[c]] for c in PROVISION_COLUMNS}, geometry=[Point(self.easting, self.northing)], crs=CRS

@@ -226,7 +226,7 @@ class Scenario:
         >>> scn = gapmap.Study.load("north-east").scenario("bigger PRU").expand(urn=108565, places=+20)
         >>> row = scn.inputs.provision.set_index("provision_id").loc["108565"]
         >>> int(row["pupils"]), int(row["capacity"])
-        (167, 187)
+        (166, 186)
         """
         action = "expand"
         return self._with(Expand(

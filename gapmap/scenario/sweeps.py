@@ -95,7 +95,7 @@ def each_site(
     >>> import gapmap
     >>> base = gapmap.Study.load("north-east").scenario("special school sites")
     >>> [s.name for s in each_site(base, kind="special", places=40, at="mainstream_secondary", limit=2)]
-    ['special at URN 108410', 'special at URN 108420']
+    ['special at URN 108410', 'special at URN 108519']
     """
     given = {k: v for k, v in {"at": at, "urns": urns, "postcodes": postcodes, "points": points}.items() if v is not None}
     if len(given) != 1:

@@ -1,4 +1,11 @@
-"""The embedded default study area (North East Combined Authority), shipped as package data."""
+"""The embedded study areas shipped as package data, and study-area GeoPackages (``--data FILE``).
+
+The default study area, the North East Combined Authority, is read from the
+embedded national data (:mod:`gapmap.sources.national`).  ``north-east.gpkg``
+is the same area in the study-area GeoPackage layout that ``--data FILE``
+reads (layers :data:`REQUIRED_LAYERS`), with the January 2023 school census as
+its supply.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +13,7 @@ import os
 from datetime import date
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import pandas as pd
@@ -16,10 +24,13 @@ from gapmap.inputs import StudyInputs
 from gapmap.sources.census import provision_from_census
 from gapmap.validate import MAX_LSOA_CHILDREN, code_problems, exclude_misplaced, in_great_britain
 
-#: Embedded study areas: slug -> (display name, GeoPackage file name).
+#: Embedded study areas: slug -> (display name, GeoPackage file name in the ``--data`` layout).
 EMBEDDED_AREAS: dict[str, tuple[str, str]] = {
     "north-east": ("North East Combined Authority (E47000014)", "north-east.gpkg"),
 }
+
+#: Combined authority of each embedded study area in the national data.
+EMBEDDED_CAS = {"north-east": "E47000014"}
 
 #: Layers each embedded GeoPackage must hold, with the columns the loaders read.
 REQUIRED_LAYERS: dict[str, list[str]] = {
@@ -77,7 +88,22 @@ def embedded_path(slug: str = "north-east") -> Path:
         raise UnknownAreaError(
             f"No embedded study area called {slug!r}; the embedded areas are: {', '.join(EMBEDDED_AREAS)}."
         )
-    filename = EMBEDDED_AREAS[slug][1]
+    return embedded_file(EMBEDDED_AREAS[slug][1])
+
+
+def embedded_file(filename: str) -> Path:
+    """Return the path of one embedded data file (``GAPMAP_EMBEDDED_DIR`` overrides the folder).
+
+    Parameters
+    ----------
+    filename
+        File name in ``data/``, e.g. ``"england_lsoa.parquet"``.
+
+    Returns
+    -------
+    pathlib.Path
+        The path (not checked for existence).
+    """
     override = os.environ.get("GAPMAP_EMBEDDED_DIR")
     if override:
         return Path(override) / filename
@@ -134,15 +160,21 @@ def _check_layers(path: Path, las: pd.DataFrame, lsoas: pd.DataFrame) -> None:
                    f"{MAX_LSOA_CHILDREN:,}, e.g. {shown(lsoas.loc[bad, 'children_0_15'].iloc[0])}")
 
 
-def load_embedded(slug: str = "north-east", *, path: Path | None = None) -> StudyInputs:
-    """Load an embedded study area into :class:`~gapmap.inputs.StudyInputs`.
+def load_embedded(slug: str = "north-east", *, path: Path | None = None, **national: Any) -> StudyInputs:
+    """Load an embedded study area, or a study-area GeoPackage, into :class:`~gapmap.inputs.StudyInputs`.
 
     Parameters
     ----------
     slug
-        Embedded study area name (default ``"north-east"``).
+        Embedded study area name (default ``"north-east"``), read from the
+        embedded national data (GIAS May 2025 supply; see
+        :func:`gapmap.sources.national.load_national`).
     path
-        Read this GeoPackage instead of the embedded one (same layers).
+        Read this study-area GeoPackage instead (layers :data:`REQUIRED_LAYERS`);
+        the area's name and output folder then come from the file.
+    **national
+        Passed to :func:`gapmap.sources.national.load_national` (``supply``,
+        ``buffer_miles``) for an embedded study area.
 
     Returns
     -------
@@ -151,13 +183,68 @@ def load_embedded(slug: str = "north-east", *, path: Path | None = None) -> Stud
 
     Raises
     ------
+    UnknownAreaError
+        If ``slug`` is not an embedded study area.
     DataFileError
         If the file is missing, unreadable, lacks a layer or column, or has a
         bad code, count or centroid.  Schools located well outside their own LA
         are listed in ``excluded`` rather than used.
     """
-    name = EMBEDDED_AREAS[slug][0] if slug in EMBEDDED_AREAS else slug
-    path = Path(path) if path is not None else embedded_path(slug)
+    if path is not None:
+        return load_geopackage(Path(path))
+    if slug not in EMBEDDED_CAS:
+        raise UnknownAreaError(
+            f"No embedded study area called {slug!r}; the embedded areas are: {', '.join(EMBEDDED_CAS)} "
+            "(any other area: --ca, --la or --england)."
+        )
+    from gapmap.sources.national import load_national  # national imports this module
+
+    return load_national(ca=EMBEDDED_CAS[slug], name=EMBEDDED_AREAS[slug][0], slug=slug, **national)
+
+
+def area_name_from_file(las: pd.DataFrame, path: Path) -> tuple[str, str]:
+    """Display name and folder slug of a study-area GeoPackage, from its ``la`` layer.
+
+    One combined authority in ``ca_code``/``ca_name`` names the area as the
+    live loaders do (``"West Yorkshire (E47000003)"``, ``west-yorkshire``); else
+    up to three LAs are named; else the file's name is used.
+
+    Examples
+    --------
+    >>> las = pd.DataFrame({"la_gss": ["E08000035"], "la_name": ["Leeds"], "ca_code": [None], "ca_name": [None]})
+    >>> area_name_from_file(las, Path("my-area.gpkg"))
+    ('Leeds', 'leeds')
+    """
+    from gapmap.sources.areas import slugify
+
+    cas = las[["ca_code", "ca_name"]].dropna().drop_duplicates() if {"ca_code", "ca_name"} <= set(las.columns) else []
+    if len(cas) == 1 and str(cas.iloc[0, 1]).strip():
+        code, name = str(cas.iloc[0, 0]), str(cas.iloc[0, 1])
+        return (f"{name} ({code})" if code.strip() else name), slugify(name)
+    names = sorted(las["la_name"].dropna().astype(str))
+    if 0 < len(names) <= 3:
+        return ", ".join(names), "-".join(slugify(n) for n in names)
+    return path.stem, slugify(path.stem) or "study-area"
+
+
+def load_geopackage(path: Path) -> StudyInputs:
+    """Load a study-area GeoPackage (the ``--data FILE`` layout, :data:`REQUIRED_LAYERS`).
+
+    Parameters
+    ----------
+    path
+        The GeoPackage.
+
+    Returns
+    -------
+    StudyInputs
+        Named and foldered by the file (:func:`area_name_from_file`).
+
+    Raises
+    ------
+    DataFileError
+        As for :func:`load_embedded`.
+    """
     if not path.is_file():
         raise DataFileError(
             f"The study-area data file {path} is missing; reinstall gapmap or rebuild data/ "
@@ -176,6 +263,7 @@ def load_embedded(slug: str = "north-east", *, path: Path | None = None) -> Stud
     provision, misplaced = exclude_misplaced(provision, las, source_name=source_name)
     if len(misplaced):
         excluded = pd.concat([excluded, misplaced], ignore_index=True)
+    name, slug = area_name_from_file(las, path)
     return StudyInputs(
         name=name,
         slug=slug,

@@ -354,7 +354,10 @@ def provision_from_gias(
         raise DataFileError(f"None of the Easting/Northing values of {source_name} lies in Great Britain "
                             f"(British National Grid metres); e.g. URN {table.loc[given, 'URN'].iloc[0]}: "
                             f"{table.loc[given, 'Easting'].iloc[0]}, {table.loc[given, 'Northing'].iloc[0]}.")
-    needs = table[SEN_COLUMNS].apply(need_codes, axis=1).astype("string")
+    needs = pd.Series(pd.NA, index=table.index, dtype="string")
+    listed = table[SEN_COLUMNS].notna().any(axis=1).to_numpy()  # most rows list no need type: skip them
+    if listed.any():
+        needs[listed] = table.loc[listed, SEN_COLUMNS].apply(need_codes, axis=1).astype("string")
     provision_type = table["TypeOfResourcedProvision (name)"].fillna("")
     base = pd.DataFrame(
         {
