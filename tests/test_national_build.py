@@ -67,9 +67,9 @@ def test_data_file_names_the_area_and_folder(tmp_path):
     """A study-area GeoPackage of one LA builds into that LA's folder, with its name, not the North East's."""
     source = embedded_path("north-east")
     path = tmp_path / "area.gpkg"
-    for layer in ("la", "lsoa", "schools_census", "ehcp_caseload", "ehcp_needs"):
+    for layer in ("la", "lsoa", "schools_census", "ehcp_caseload", "ehcp_needs", "ehcp_england"):
         frame = gpd.read_file(source, layer=layer)
-        if "la_gss" in frame.columns:
+        if "la_gss" in frame.columns and layer != "ehcp_england":
             frame = frame[frame["la_gss"] == "E08000037"]
         if layer == "schools_census":
             frame = frame[frame["new_la_code"] == "E08000037"]
@@ -113,3 +113,17 @@ def test_live_and_embedded_leeds_meet_in_the_same_tables(tmp_path):
     results = [analyse(inputs, settings) for inputs in (live, embedded)]
     for table in ("lsoa", "la_summary"):
         assert list(getattr(results[0], table).columns) == list(getattr(results[1], table).columns)
+
+
+def test_former_combined_authority_builds_into_a_dated_folder(no_network):
+    out = no_network / "maps"
+    result = CliRunner().invoke(main, ["build", "--ca", "North of Tyne", "--out", str(out), "--tiles", "none",
+                                       "--sites", "0", "--kinds", "ap", "--buffer-miles", "0",
+                                       "--supply", "census-2023"])
+    assert result.exit_code == 0, result.output
+    folder = out / "north-of-tyne-2018-2023"
+    assert "North of Tyne (E47000011, 2018-2023)" in _title(folder)
+    summary = pd.read_csv(folder / "tables" / "la_summary.csv")
+    assert sorted(summary["la_name"]) == ["Newcastle upon Tyne", "North Tyneside", "Northumberland"]
+    provision = pd.read_csv(folder / "tables" / "provision.csv")
+    assert provision["source"].eq("DfE school census, January 2023").all()

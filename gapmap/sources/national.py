@@ -462,8 +462,9 @@ def load_national(
         if len(outside):
             provision = gpd.GeoDataFrame(pd.concat([provision, outside], ignore_index=True), geometry="geometry",
                                          crs=CRS).sort_values("provision_id").reset_index(drop=True)
-    ehcp = _table("england_ehcp_caseload")
-    needs = _table("england_ehcp_needs")
+    provenance = ["old_la_code", "source_la_gss"]  # kept in the files; the engine reads la_gss and the counts
+    ehcp = _table("england_ehcp_caseload").drop(columns=provenance)
+    needs = _table("england_ehcp_needs").drop(columns=provenance)
     _, label, supply_date = SUPPLY_SOURCES[supply]
     vintages = {"Schools": label, **VINTAGES}
     if supply == "census-2023":
