@@ -184,26 +184,28 @@ def test_neighbouring_supply_is_flagged_and_limited_to_the_buffer():
 
 
 def test_nearest_special_school_across_the_ca_boundary():
-    """A child in County Durham near Darlington: the nearest special school is in Darlington, outside the CA."""
+    """A child in County Durham near Hartlepool: the nearest state-funded special school lies outside the CA."""
     from gapmap.engine import analyse
     from gapmap.settings import Settings
 
-    settings = Settings(kinds=("special",))
+    settings = Settings(kinds=("special",))  # state-funded supply, the default
     with_buffer = analyse(load_national(ca="North East"), settings)
     without = analyse(load_national(ca="North East", buffer_miles=0), settings)
     lsoa = with_buffer.lsoa.set_index("lsoa_code")
-    crossing = lsoa[lsoa["special_nearest_la"] == "E06000005"]  # Darlington
+    crossing = lsoa[~lsoa["special_nearest_la"].isin(with_buffer.inputs.las["la_gss"])]
     assert len(crossing)
     code = crossing["special_straight_line_m"].idxmin()
-    # independent check: straight lines from this LSOA's centroid to every special school in the GIAS 2025 extract
+    # independent check: straight lines from this LSOA's centroid to every state-funded special school in the
+    # GIAS 2025 extract
     row = with_buffer.inputs.lsoas.set_index("lsoa_code").loc[code]
     gias = national_table("england_schools_gias_2025")
     special = gias[gias["establishment_type"].str.contains("special", case=False)
-                   & ~gias["establishment_type"].str.contains("post 16")]
+                   & ~gias["establishment_type"].str.contains("post 16|independent|Non-maintained", case=False)]
     d = np.hypot(special["easting"].astype(float) - row["centroid_easting"],
                  special["northing"].astype(float) - row["centroid_northing"])
     nearest = special.loc[d.idxmin()]
-    assert nearest["la_gss"] == "E06000005" and row["la_gss"] == "E06000047"
+    assert code == "E01020736"  # County Durham 039A, 4.7 km from Springwell School, Hartlepool
+    assert nearest["la_gss"] == "E06000001" and row["la_gss"] == "E06000047"
     assert lsoa.loc[code, "special_nearest_id"] == nearest["urn"]
     assert lsoa.loc[code, "special_straight_line_m"] == pytest.approx(d.min(), abs=0.06)  # metres to 0.1 m
     inside = special[special["la_gss"].isin(with_buffer.inputs.las["la_gss"])]

@@ -61,7 +61,7 @@ def test_run_writes_the_comparison_folder(tmp_path):
     layers = {name for name, _ in pyogrio.list_layers(folder / "changes.gpkg")}
     assert layers == {"lsoa_changes", "la_changes", "sites_changed", "provision"}
     la = pd.read_csv(folder / "tables" / "la_changes.csv").set_index(["kind", "la_name"])
-    assert la.loc[("special", "County Durham"), "children_beyond_change"] == -6779
+    assert la.loc[("special", "County Durham"), "children_beyond_change"] == -7131
     assert la.loc[("ap", "North Tyneside"), "loses_provision"]
     page = (folder / "index.html").read_text(encoding="utf-8")
     assert "North Tyneside</b> would have no alternative provision site" in page and "straight line" in page
@@ -76,7 +76,7 @@ def test_sweep_writes_a_ranking(tmp_path):
     folder = tmp_path / "maps" / "north-east" / "scenarios" / "special-unit-sites"
     ranking = pd.read_csv(folder / "ranking.csv")
     assert list(ranking["site_id"]) == ["147531-NEW", "136971-NEW"]
-    assert list(ranking["children_beyond_change"]) == [-6779, -5912]
+    assert list(ranking["children_beyond_change"]) == [-7131, -6885]
     assert len(pd.read_csv(folder / "sweep.csv")) == 2 * 2 * 7  # scenarios x kinds x LAs
 
 

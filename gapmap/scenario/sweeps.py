@@ -381,7 +381,7 @@ def sweep(
     >>> runs = each_threshold(study.scenario("thresholds"), kind="special", miles=[2, 3, 4])
     >>> result = sweep(runs, workers=1, progress=False)
     >>> result.ranking(kind="special")[["rank", "scenario", "children_beyond_change"]].to_numpy().tolist()
-    [[1, 'special within 4 miles', -19478.0], [2, 'special within 3 miles', 0.0], [3, 'special within 2 miles', 48725.0]]
+    [[1, 'special within 4 miles', -20723.0], [2, 'special within 3 miles', 0.0], [3, 'special within 2 miles', 52007.0]]
     """
     if not scenarios:
         raise InputError("The sweep has no scenarios to run.")
