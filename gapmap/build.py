@@ -17,7 +17,7 @@ from gapmap.engine.together import CollaborationOptions
 from gapmap.engine.transport import with_transport_costs
 from gapmap.inputs import StudyInputs
 from gapmap.options import DEFAULT_OUT
-from gapmap.output import staged_directory, write_csv, write_layers
+from gapmap.output import staged_directory, write_csv, write_layers, write_parquet
 from gapmap.paths import output_folder
 from gapmap.settings import Settings
 from gapmap.vintage import vintage_metadata
@@ -51,7 +51,6 @@ def write_outputs(
     }
     optional = {
         "ca_summary": results.ca_summary,
-        "need_access": results.need_access,
         "flows": results.flows,
         "clusters": results.clusters,
         "opportunities": results.opportunities,
@@ -69,7 +68,10 @@ def write_outputs(
     csvs = {**tables, "excluded": results.inputs.excluded}
     for name, frame in csvs.items():
         write_csv(frame, folder / "tables" / f"{name}.csv")
-    write_data_dictionary(results, folder / "tables" / "README.md", tables=csvs)
+    long = {"need_access": results.need_access} if results.need_access is not None else {}  # a row per LSOA x need
+    for name, frame in long.items():
+        write_parquet(frame, folder / "tables" / f"{name}.parquet")
+    write_data_dictionary(results, folder / "tables" / "README.md", tables={**csvs, **long})
     from gapmap.render import write_report  # the renderer (folium, matplotlib) loads only to write
 
     write_report(results, folder, tiles=tiles, progress=progress)

@@ -255,9 +255,9 @@ def build(
     maps/north-east/; --ca, --la or --england build any English area from the
     embedded national data (offline), --live from the public sources.  It writes index.html (summary), map.html and map-<kind>.html
     (interactive maps that work offline, with PNGs in images/),
-    gapmap.gpkg (layers lsoa, provision, la_summary, ca_summary, need_access,
+    gapmap.gpkg (layers lsoa, provision, la_summary, ca_summary,
     flows, clusters, opportunities) and tables/*.csv with a data dictionary
-    (tables/README.md).
+    (tables/README.md); the need-type table as tables/need_access.parquet.
     """
     from gapmap.build import build as build_study
     from gapmap.engine.opportunities import OpportunityOptions

@@ -189,7 +189,8 @@ def neutralise_formulas(values: pd.Series) -> pd.Series:
 
 
 def write_layers(
-    layers: dict[str, gpd.GeoDataFrame | pd.DataFrame], path: Path, *, metadata: dict[str, str] | None = None
+    layers: dict[str, gpd.GeoDataFrame | pd.DataFrame], path: Path, *, metadata: dict[str, str] | None = None,
+    use_arrow: bool = True,
 ) -> None:
     """Write tables as layers of one GeoPackage.
 
@@ -201,6 +202,23 @@ def write_layers(
         GeoPackage path.
     metadata
         Key -> text written into every layer's metadata (e.g. the data years), if given.
+    use_arrow
+        Hand each table to GDAL through Arrow (pyogrio): the same layers, fields
+        and values as the row-by-row path, written faster (``tests/test_output.py``).
     """
     for name, frame in layers.items():
-        gpd.GeoDataFrame(frame).to_file(path, layer=name, driver="GPKG", layer_metadata=metadata or None)
+        gpd.GeoDataFrame(frame).to_file(path, layer=name, driver="GPKG", layer_metadata=metadata or None,
+                                        engine="pyogrio", use_arrow=use_arrow)
+
+
+def write_parquet(frame: pd.DataFrame, path: Path) -> None:
+    """Write a table without geometry as Parquet (zstd), without the index.
+
+    Parameters
+    ----------
+    frame
+        Table to write.
+    path
+        Parquet path.
+    """
+    pd.DataFrame(frame).to_parquet(path, index=False, compression="zstd")

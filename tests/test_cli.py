@@ -28,12 +28,13 @@ def test_build_writes_maps_gpkg_and_tables(tmp_path):
     folder = tmp_path / "north-east"
     assert (folder / "index.html").is_file() and (folder / "map.html").is_file()
     layers = {name for name, _ in pyogrio.list_layers(folder / "gapmap.gpkg")}
-    expected = {"lsoa", "provision", "la_summary", "ca_summary", "need_access", "flows", "clusters", "opportunities",
+    expected = {"lsoa", "provision", "la_summary", "ca_summary", "flows", "clusters", "opportunities",
                 "forecast", "forecast_ca", "collaboration", "collaboration_sites", "assignment", "sectors",
                 "vintages"}
     assert layers == expected
     assert {p.name for p in (folder / "tables").glob("*.csv")} == {f"{name}.csv" for name in expected | {"excluded"}}
     assert (folder / "tables" / "README.md").is_file()
+    assert {p.name for p in (folder / "tables").glob("*.parquet")} == {"need_access.parquet"}
     lsoa = gpd.read_file(folder / "gapmap.gpkg", layer="lsoa")
     assert len(lsoa) == 1240 and lsoa["children_0_15"].sum() == 336_297
     summary = pd.read_csv(folder / "tables" / "la_summary.csv")

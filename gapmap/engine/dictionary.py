@@ -343,7 +343,8 @@ TABLE_TITLES = {
     "provision": "provision.csv (GeoPackage layer `provision`): one row per school, unit or resourced provision",
     "la_summary": "la_summary.csv (GeoPackage layer `la_summary`): one row per local authority",
     "ca_summary": "ca_summary.csv (GeoPackage layer `ca_summary`): one row per combined authority (LA figures pooled)",
-    "need_access": "need_access.csv (GeoPackage layer `need_access`): one row per LSOA, kind and SEN need type",
+    "need_access": "need_access.parquet (Parquet, the largest table, so not in the GeoPackage or a CSV; read it with "
+                   "pandas.read_parquet, or open it in QGIS): one row per LSOA, kind and SEN need type",
     "flows": "flows.csv (GeoPackage layer `flows`, lines between LA centroids): one row per kind, need type, "
              "resident LA and provider LA where children's nearest suitable provision sits in another LA",
     "clusters": "clusters.csv (GeoPackage layer `clusters`, polygons): one row per border gap cluster, "
