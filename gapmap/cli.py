@@ -12,7 +12,8 @@ import click
 from gapmap.errors import GapmapError
 from gapmap.model import KINDS
 from gapmap.options import (
-    CANDIDATE_SETS, DEFAULT_BUFFER_MILES, DEFAULT_OUT, DEFAULT_SUPPLY, DEFAULT_TARGET_SHARE, SUPPLY_CHOICES,
+    CANDIDATE_SETS, DEFAULT_BUFFER_MILES, DEFAULT_OUT, DEFAULT_SUPPLY, DEFAULT_TARGET_SHARE, MIN_AP_CHILDREN,
+    SUPPLY_CHOICES,
 )
 from gapmap.scenario.cli import scenario
 from gapmap.labels import parse_ehcp_year, parse_sectors, sectors_label
@@ -229,6 +230,8 @@ def _national_options(command: _F) -> _F:
               help="New sites per specialist kind in the shared-service site search (0: no search).")
 @click.option("--candidates", type=click.Choice(CANDIDATE_SETS), default="schools", show_default=True,
               help="Where new sites may go: state-funded schools that could host the provision, or a 2 km grid.")
+@click.option("--min-ap-children", type=click.FloatRange(min=0), default=MIN_AP_CHILDREN, show_default=True,
+              help="Fewest children an alternative provision site must newly bring within reach to be proposed.")
 @click.option("--cost-per-pupil-mile", type=float, default=None, metavar="GBP",
               help="Transport cost per pupil-mile, for an indicative annual saving per opportunity (none by default).")
 @click.option("--cost-per-pupil", type=float, default=None, metavar="GBP",
@@ -246,7 +249,7 @@ def build(
     ca: str | None, la: str | None, cache_dir: Path | None, refresh: bool, england: bool, ca_year: int | None,
     supply: str, buffer_miles: float, live: bool, offline: bool,
     schools: Path | None, boundaries: Path | None, population: Path | None,
-    sites: int, candidates: str, cost_per_pupil_mile: float | None, cost_per_pupil: float | None,
+    sites: int, candidates: str, min_ap_children: float, cost_per_pupil_mile: float | None, cost_per_pupil: float | None,
     target_share: float, horizon: int | None,
 ) -> None:
     """Analyse a study area and write its maps, summary page and tables.
@@ -269,7 +272,7 @@ def build(
     from gapmap.sources.user_files import apply_user_files
 
     opportunities = OpportunityOptions(sites=sites, candidates=candidates, cost_per_pupil_mile=cost_per_pupil_mile,
-                                       cost_per_pupil=cost_per_pupil)
+                                       cost_per_pupil=cost_per_pupil, min_ap_children=min_ap_children)
     settings = Settings(kinds=tuple(k.strip() for k in kinds.split(",") if k.strip()), rules=rules,
                         circuity=circuity, specialist_demand=specialist_demand, sectors=sectors, ehcp_year=ehcp_year,
                         journey_backend=journey_backend(cost, roads))

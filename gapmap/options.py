@@ -14,6 +14,10 @@ DEFAULT_OUT = Path("maps")
 #: Candidate sets for new sites by name (``gapmap build --candidates``).
 CANDIDATE_SETS: tuple[str, ...] = ("schools", "grid")
 
+#: Default fewest children an alternative provision site must newly bring within reach to be
+#: proposed (``gapmap build --min-ap-children``): AP is a group setting, not a place for one child.
+MIN_AP_CHILDREN = 5
+
 #: Default share of estimated need both plans must bring within the threshold (``gapmap build --target-share``).
 DEFAULT_TARGET_SHARE = 0.95
 

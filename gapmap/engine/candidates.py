@@ -7,6 +7,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from gapmap.engine.supply import age_ranges
 from gapmap.errors import InputError
 
 
@@ -26,7 +27,7 @@ MIN_GRID_M = 200.0
 _LETTERS = "ABCDEFGHJKLMNOPQRSTUVWXYZ"  # the OS grid skips I
 
 
-def school_candidates(provision: gpd.GeoDataFrame, kind: str) -> pd.DataFrame:
+def school_candidates(provision: gpd.GeoDataFrame, kind: str, ages: range | None = None) -> pd.DataFrame:
     """State-funded schools that could host new provision of ``kind``.
 
     Parameters
@@ -35,6 +36,11 @@ def school_candidates(provision: gpd.GeoDataFrame, kind: str) -> pd.DataFrame:
         Canonical provision table (points, EPSG:27700).
     kind
         Kind of the new provision: its own sites are excluded (they are already open).
+    ages
+        Ages the new provision serves: a school qualifies only when it serves at
+        least one of them (statutory ages, else ages on roll; the rule the gap
+        analysis applies to existing sites), and a school whose ages are unknown
+        does not.  ``None``: any ages.
 
     Returns
     -------
@@ -49,6 +55,11 @@ def school_candidates(provision: gpd.GeoDataFrame, kind: str) -> pd.DataFrame:
         & ~provision.geometry.is_empty.to_numpy()
         & provision.geometry.notna().to_numpy()
     )
+    if ages is not None:
+        served = age_ranges(provision)
+        low = served["age_low"].astype("Float64").fillna(np.inf).to_numpy(dtype="float64")
+        high = served["age_high"].astype("Float64").fillna(-np.inf).to_numpy(dtype="float64")
+        host &= (low <= ages.stop - 1) & (high >= ages.start)
     rows = provision[host].sort_values("provision_id", kind="stable")
     return pd.DataFrame(
         {
@@ -141,7 +152,7 @@ def os_grid_reference(easting: float, northing: float) -> str:
 
 def candidate_sites(
     provision: gpd.GeoDataFrame, las: gpd.GeoDataFrame, kind: str, *, candidates: str, grid_m: float,
-    exclude: pd.Index,
+    exclude: pd.Index, ages: range | None = None,
 ) -> tuple[pd.DataFrame, str]:
     """The candidate set a site search for ``kind`` chooses from, and how the outputs describe it.
 
@@ -159,6 +170,8 @@ def candidate_sites(
         Grid spacing, metres.
     exclude
         Site ids already open (existing provision of the kind): never candidates.
+    ages
+        Ages the new provision serves (host schools must serve one of them; see :func:`school_candidates`).
 
     Returns
     -------
@@ -168,8 +181,9 @@ def candidate_sites(
         E.g. ``"state-funded schools that could host it"``.
     """
     if candidates == "schools":
-        table = school_candidates(provision, kind)
-        described = "state-funded schools that could host it"
+        table = school_candidates(provision, kind, ages)
+        described = "state-funded schools that could host it" + (
+            f" and serve some of the ages {ages.start}-{ages.stop - 1}" if ages is not None else "")
     else:
         table = grid_candidates(las, spacing_m=grid_m)
         described = f"centres of a {grid_m / 1000:g} km grid over the study area"

@@ -281,7 +281,8 @@ DEFINITIONS: dict[str, dict[str, tuple[str, str]]] = {
         "child_miles_saved": ("child-miles (one way)", "Sum over that demand of demand x (distance before - "
                               "distance after) / 1609.344, distances {distance}; blank when there is no existing "
                               "provision"),
-        "estimated_places": ("places (estimate)", "children_nearest rounded: places the site would need; blank "
+        "estimated_places": ("places (estimate)", "children_brought_within rounded: need the site newly brings "
+                             "within reach (need already within reach of existing provision is not counted); blank "
                              "unless demand is an estimate of children needing the kind (EHC plans)"),
         "threshold_miles": ("miles", "The kind's threshold, {distance}"),
         "demand_basis": (TEXT, "What the children_* columns count: children aged 0-15, children of the ages the kind "

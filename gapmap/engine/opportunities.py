@@ -14,7 +14,11 @@ site once the plan's sites are open (:math:`b_i` before, :math:`d_i` after);
 a new site is credited with the demand :math:`w_i` it brings within the
 threshold :math:`r` (:math:`b_i > r \ge d_i`) and with the child-miles it saves,
 :math:`\sum_i w_i (b_i - d_i) / 1609.344` over LSOAs assigned to it, so rows
-add up to the plan's totals.  An indicative annual transport saving is shown
+add up to the plan's totals.  Its estimated places count only that need newly
+brought within reach, never need already within reach of existing provision.
+Host schools must serve some of the kind's ages, and an alternative provision
+site must newly bring at least ``min_ap_children`` children within reach (a
+plan's smaller sites are dropped, with a note saying so).  An indicative annual transport saving is shown
 only when the user sets a cost per pupil-mile (child-miles saved x 2 journeys
 x :data:`SCHOOL_DAYS_PER_YEAR` days x cost) or per pupil (children brought
 within the threshold x cost).
@@ -42,7 +46,7 @@ from gapmap.engine.median import p_median
 from gapmap.engine.pairs import cost_backend
 from gapmap.errors import InputError
 from gapmap.model import CRS
-from gapmap.options import CANDIDATE_SETS
+from gapmap.options import CANDIDATE_SETS, MIN_AP_CHILDREN
 from gapmap.settings import METRES_PER_MILE
 
 #: School days in a year, for the per-pupil-mile transport saving.
@@ -88,6 +92,10 @@ class OpportunityOptions:
         ``"greedy"`` (default: fast, with a proven gap) or ``"exact"`` for the p-median plan.
     time_limit_s
         Limit on each exact solve, seconds.
+    min_ap_children
+        Fewest children an alternative provision site must newly bring within
+        the threshold to be proposed (default :data:`MIN_AP_CHILDREN`): AP is
+        a group setting, and a site "for about 1 child" is not a plan.
     """
 
     sites: int = 3
@@ -98,6 +106,7 @@ class OpportunityOptions:
     cost_per_pupil: float | None = None
     median_method: Literal["exact", "greedy"] = "greedy"
     time_limit_s: float = DEFAULT_TIME_LIMIT_S
+    min_ap_children: float = MIN_AP_CHILDREN
 
     def __post_init__(self) -> None:
         """Check the options; raise :class:`~gapmap.errors.InputError` naming the bad one."""
@@ -111,6 +120,9 @@ class OpportunityOptions:
             value = getattr(self, name)
             if value is not None and not (np.isfinite(value) and value > 0):
                 raise InputError(f"{name} must be a positive number of pounds, got {value!r}.")
+        if isinstance(self.min_ap_children, bool) or not (np.isfinite(self.min_ap_children)
+                                                          and self.min_ap_children >= 0):
+            raise InputError(f"The fewest children for an AP site must be a number >= 0, got {self.min_ap_children!r}.")
         if self.median_method not in ("exact", "greedy"):
             raise InputError(f"median_method must be 'exact' or 'greedy', got {self.median_method!r}.")
 
@@ -149,8 +161,8 @@ def site_opportunities(results: Results, options: OpportunityOptions | None = No
         (EPSG:27700); ordered by kind, plan (``objective``) and ``rank``
         (cover plan: children brought within the threshold, largest first;
         distance plan: child-miles saved).  ``children_*`` count the kind's
-        demand (see ``demand_basis``); ``estimated_places`` (demand assigned to
-        the site) only when demand is an estimate of need; ``plan_gap`` is
+        demand (see ``demand_basis``); ``estimated_places`` (need the site newly
+        brings within the threshold, rounded) only when demand is an estimate of need; ``plan_gap`` is
         the proven optimality gap of the plan.
 
     Raises
@@ -193,7 +205,7 @@ def _kind_opportunities(
     fixed = existing_sites(results, kind)
     candidates, described = candidate_sites(results.provision, results.inputs.las, kind,
                                             candidates=options.candidates, grid_m=options.grid_m,
-                                            exclude=fixed.index)
+                                            exclude=fixed.index, ages=results.settings.age_range(kind))
     radius = results.settings.threshold(kind)
     miles = radius / METRES_PER_MILE
     backend = cost_backend(results.settings)
@@ -224,9 +236,45 @@ def _kind_opportunities(
                  f"{cap / METRES_PER_MILE:.1f} miles: {median.message} Proven gap {median.gap:.2%}.")
 
     context = _Context(results, kind, demand, candidates, base_cost, radius, backend, points, options)
-    rows = context.rows(cover.sites, "cover", cover.gap, cover.method)
-    rows += context.rows(median.sites, "distance", median.gap, median.method)
+    fewest = options.min_ap_children if kind == "ap" else 0.0
+    rows: list[dict[str, object]] = []
+    for objective, plan in (("cover", cover), ("distance", median)):
+        plan_rows, note = _qualifying_rows(context, plan.sites, objective, plan.gap, plan.method, fewest)
+        rows += plan_rows
+        notes += [note] if note else []
     return rows, notes
+
+
+def _qualifying_rows(context: _Context, sites: tuple[object, ...], objective: str, gap: float, method: str,
+                     fewest: float) -> tuple[list[dict[str, object]], str | None]:
+    """Rows of a plan's sites that each newly bring at least ``fewest`` children within the threshold.
+
+    A site below ``fewest`` is dropped and the rest re-assigned (a dropped
+    site's children may move to a kept one), until every kept site qualifies.
+    Returns the rows and, when sites were dropped, a sentence saying why.
+    """
+    rows = context.rows(sites, objective, gap, method)
+    dropped: list[dict[str, object]] = []
+    while rows and (small := [r for r in rows if float(r["children_brought_within"]) < fewest]):
+        dropped += small
+        kept = {r["location"] for r in rows} - {r["location"] for r in small}
+        rows = context.rows(tuple(s for s in sites if s in kept), objective, gap, method)
+    if not dropped:
+        return rows, None
+    best = max(float(r["children_brought_within"]) for r in dropped)
+    what = "no site qualifies" if not rows else (
+        f"{len(dropped)} of the plan's {len(sites)} sites {'does' if len(dropped) == 1 else 'do'} not qualify")
+    return rows, (f"Site opportunities, {context.kind}, {OBJECTIVES[objective]}: {what}: a site is proposed only "
+                  f"when it newly brings at least {fewest:g} {context.demand.noun} within "
+                  f"{context.radius / METRES_PER_MILE:g} miles (set with --min-ap-children or min_ap_children), and the best left out would "
+                  f"bring {_few(best)}.")
+
+
+def _few(count: float) -> str:
+    """A small count in words: ``"none"``, ``"fewer than 1"``, ``"about 3"``."""
+    if count <= 0:
+        return "none"
+    return "fewer than 1" if count < 0.5 else f"about {count:,.0f}"
 
 
 def _pairs_nearer(backend: CostBackend, points: pd.DataFrame, sites: pd.DataFrame, baseline: np.ndarray,
@@ -319,7 +367,7 @@ class _Context:
         names = la_names(self.results)
         la_name = names.get(candidate["la_gss"], candidate["la_gss"])
         threshold_miles = self.radius / METRES_PER_MILE
-        places = float(np.round(nearest)) if self.demand.estimated else np.nan
+        places = float(np.round(brought)) if self.demand.estimated else np.nan
         row: dict[str, object] = {
             "kind": self.kind,
             "objective": OBJECTIVES[objective],

@@ -176,7 +176,7 @@ class _Kind:
         self.fixed = existing_sites(results, kind)
         self.candidates, _ = candidate_sites(results.provision, results.inputs.las, kind,
                                              candidates=options.candidates, grid_m=options.grid_m,
-                                             exclude=self.fixed.index)
+                                             exclude=self.fixed.index, ages=results.settings.age_range(kind))
         self.radius = results.settings.threshold(kind)
         self.backend: CostBackend = cost_backend(results.settings)
         self.journeys: CostBackend | None = journey_backend(results.settings)
