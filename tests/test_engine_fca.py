@@ -169,3 +169,12 @@ def test_bad_inputs_raise_one_clear_error(change, message):
 def test_bad_steps_raise_input_error(steps):
     with pytest.raises(InputError):
         enhanced_two_step_fca(*_hand_case(), steps=steps)
+
+
+def test_positions_of_categorical_ids_match_a_plain_lookup_in_either_order():
+    from gapmap.engine.fca import positions_in
+
+    values = pd.Series(["b", "a", "c", "b", None], dtype="category")  # categories a, b, c
+    for index in (pd.Index(["a", "b", "c"]), pd.Index(["c", "a", "b"]), pd.Index(["a", "b", "d"])):
+        expected = [index.get_loc(v) if v in index else -1 for v in ["b", "a", "c", "b", "zz"]]
+        assert positions_in(index, values).tolist() == expected

@@ -53,7 +53,11 @@ def _check_costs(costs: pd.DataFrame) -> np.ndarray:
     missing = [c for c in COST_COLUMNS if c not in costs.columns]
     if missing:
         raise InputError(f"costs lacks the column(s) {', '.join(missing)}; expected origin, dest, cost.")
-    cost = pd.to_numeric(costs["cost"], errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
+    column = costs["cost"]
+    if column.dtype == np.float64:
+        cost = column.to_numpy()
+    else:
+        cost = pd.to_numeric(column, errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
     bad = ~(cost >= 0)
     if bad.any():
         raise InputError(f"costs must be numbers >= 0; {bad.sum()} are not (first at row {np.flatnonzero(bad)[0]}).")
@@ -70,10 +74,23 @@ def positions_in(index: pd.Index, values: pd.Series) -> np.ndarray:
     """
     index = pd.Index(index, dtype=object)  # hashing Python objects beats converting to a string array
     if isinstance(values.dtype, pd.CategoricalDtype):
-        lookup = np.append(index.get_indexer(pd.Index(values.cat.categories, dtype=object)), -1)
-        return lookup[values.cat.codes.to_numpy()]
+        categories = pd.Index(values.cat.categories, dtype=object)
+        codes = values.cat.codes.to_numpy()
+        if len(categories) == len(index) and np.array_equal(categories.to_numpy(), index.to_numpy()):
+            return codes.astype(np.intp, copy=False)  # the usual case (cost tables built on the same ids): no hashing
+        lookup = np.append(index.get_indexer(categories), -1)
+        return lookup[codes]
     codes, uniques = pd.factorize(values.to_numpy(dtype=object))
     return np.append(index.get_indexer(pd.Index(uniques, dtype=object)), -1)[codes]
+
+
+def _inside(origin: np.ndarray, dest: np.ndarray, cost: np.ndarray,
+            max_cost: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The pairs within ``max_cost`` whose origin and destination are known (no copy when all are)."""
+    keep = (cost <= max_cost) & (origin >= 0) & (dest >= 0)
+    if keep.all():
+        return origin, dest, cost
+    return origin[keep], dest[keep], cost[keep]
 
 
 def catchment_scores(
@@ -102,10 +119,15 @@ def catchment_scores(
     score : numpy.ndarray
         ``A_i`` per origin; NaN where no pair starts at the origin.
     """
-    weighted_demand = np.bincount(dest, weights=weight * demand[origin], minlength=len(supply)).astype("float64")
+    unweighted = np.isscalar(weight) and weight == 1.0
+    pair_demand = demand[origin] if unweighted else weight * demand[origin]
+    weighted_demand = np.bincount(dest, weights=pair_demand, minlength=len(supply)).astype("float64")
     site_ratio = np.divide(supply, weighted_demand, out=np.zeros(len(supply)), where=weighted_demand > 0)
-    score = np.bincount(origin, weights=weight * site_ratio[dest], minlength=len(demand)).astype("float64")
-    score[np.bincount(origin, minlength=len(demand)) == 0] = np.nan
+    pair_ratio = site_ratio[dest] if unweighted else weight * site_ratio[dest]
+    score = np.bincount(origin, weights=pair_ratio, minlength=len(demand)).astype("float64")
+    reached = np.zeros(len(demand), dtype=bool)
+    reached[origin] = True
+    score[~reached] = np.nan
     return site_ratio, score
 
 
@@ -166,8 +188,7 @@ def two_step_fca(
         raise InputError(f"max_cost must be a number of metres >= 0, got {max_cost!r}.")
     origin = positions_in(demand.index, costs["origin"])
     dest = positions_in(supply.index, costs["dest"])
-    keep = (cost <= max_cost) & (origin >= 0) & (dest >= 0)
-    origin, dest, cost = origin[keep], dest[keep], cost[keep]
+    origin, dest, cost = _inside(origin, dest, cost, max_cost)
     pair_weight = 1.0 if weight is None else np.asarray(weight(cost), dtype="float64")
     _, score = catchment_scores(demand_values, supply_values, origin, dest, pair_weight)
     return pd.Series(score, index=demand.index, name="2sfca")
