@@ -262,7 +262,8 @@ DEFINITIONS: dict[str, dict[str, tuple[str, str]]] = {
     },
     "opportunities": {
         "kind": (TEXT, "Specialist provision kind searched"),
-        "objective": (TEXT, "Plan: " + "; or ".join(OBJECTIVES.values()) + "; existing sites stay open in both"),
+        "objective": (TEXT, "Plan: " + "; or ".join(OBJECTIVES.values()) + " (with --cost time or --roads); "
+                      "existing sites stay open in every plan"),
         "rank": ("rank", "1 = best new site of the kind and plan: cover plan by children_brought_within, distance "
                  "plan by child_miles_saved"),
         "need_type": (TEXT, f"\"{ALL_NEEDS}\": plans serve the kind's whole demand"),
@@ -284,7 +285,11 @@ DEFINITIONS: dict[str, dict[str, tuple[str, str]]] = {
         "estimated_places": ("places (estimate)", "children_brought_within rounded: need the site newly brings "
                              "within reach (need already within reach of existing provision is not counted); blank "
                              "unless demand is an estimate of children needing the kind (EHC plans)"),
-        "threshold_miles": ("miles", "The kind's threshold, {distance}"),
+        "threshold_miles": ("miles", "The kind's threshold, {distance}; blank for the journey-time plan"),
+        "threshold_minutes": ("minutes", "Journey-time plan only: the journey norm it brings children within, "
+                              "{journey}"),
+        "child_minutes_saved": ("child-minutes (one way)", "Journey-time plan only: sum over the demand this site "
+                                "would be nearest for of demand x (minutes before - minutes after), {journey}"),
         "demand_basis": (TEXT, "What the children_* columns count: children aged 0-15, children of the ages the kind "
                          "serves, or an estimate of children needing the kind (from EHC plans)"),
         "plan_children_within": (BASIS, "Demand within the threshold of an open site once all the plan's sites are "

@@ -7,7 +7,12 @@ sites are chosen from a candidate set (host schools or a grid) in two plans:
   problem (:func:`gapmap.engine.cover.max_cover`, exact with HiGHS);
 * **least total distance**: the p-median with fixed sites
   (:func:`gapmap.engine.median.p_median`), distances capped at the farthest
-  LSOA's distance to existing provision.
+  LSOA's distance to existing provision;
+* with a journey-time backend (``--cost time`` or ``--roads``), **most
+  children within the journey norm**: the maximal covering problem on journey
+  time, within :data:`~gapmap.engine.journeys.CATCHMENT_MIN` minutes (the
+  primary-age norm, the stricter of the two), as the floating catchments on
+  time use.
 
 Each chosen site becomes one row.  Every LSOA is assigned to its nearest open
 site once the plan's sites are open (:math:`b_i` before, :math:`d_i` after);
@@ -26,7 +31,7 @@ within the threshold x cost).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from numbers import Integral
 from typing import Literal
 
@@ -41,9 +46,10 @@ from gapmap.engine._kind_data import (
 from gapmap.engine.analysis import Results
 from gapmap.engine.candidates import DEFAULT_GRID_M, candidate_sites
 from gapmap.engine.costs import CostBackend, StraightLine
-from gapmap.engine.cover import DEFAULT_TIME_LIMIT_S, max_cover
+from gapmap.engine.cover import DEFAULT_TIME_LIMIT_S, CoverResult, max_cover
 from gapmap.engine.median import p_median
-from gapmap.engine.pairs import cost_backend
+from gapmap.engine.journeys import CATCHMENT_MIN
+from gapmap.engine.pairs import cost_backend, journey_backend
 from gapmap.errors import InputError
 from gapmap.model import CRS
 from gapmap.options import CANDIDATE_SETS, MIN_AP_CHILDREN
@@ -56,16 +62,22 @@ SCHOOL_DAYS_PER_YEAR = 190
 OBJECTIVES: dict[str, str] = {
     "cover": "most children within the threshold (maximal covering)",
     "distance": "least total distance (p-median)",
+    "time": f"most children within {CATCHMENT_MIN:g} minutes' journey (maximal covering on journey time)",
 }
 
-#: Columns of the opportunities table, in order (then ``indicative_annual_saving_gbp`` and
-#: ``saving_basis`` when a transport cost is set, and point ``geometry``).
+#: Columns of the opportunities table, in order (then ``threshold_minutes`` and ``child_minutes_saved``
+#: with a journey-time backend, ``indicative_annual_saving_gbp`` and ``saving_basis`` when a transport
+#: cost is set, and point ``geometry``).
 OPPORTUNITY_COLUMNS = [
     "kind", "objective", "rank", "need_type", "location", "location_name", "location_type", "location_la_gss",
     "location_la_name", "las_served", "children_by_la", "children_brought_within", "children_nearest",
     "child_miles_saved", "estimated_places", "threshold_miles", "demand_basis", "plan_children_within",
     "plan_gap", "solver", "explanation",
 ]
+
+
+#: Columns added with a journey-time backend.
+TIME_COLUMNS = ("threshold_minutes", "child_minutes_saved")
 
 
 @dataclass(frozen=True)
@@ -191,7 +203,9 @@ def site_opportunities(results: Results, options: OpportunityOptions | None = No
     if costed:
         notes.append(f"Indicative annual transport saving: {_saving_basis(options)}. An order of magnitude from a "
                      "user-set cost, not a budget; it applies to the demand counted (see demand_basis).")
-    columns = OPPORTUNITY_COLUMNS + (["indicative_annual_saving_gbp", "saving_basis"] if costed else [])
+    timed = journey_backend(results.settings) is not None
+    columns = (OPPORTUNITY_COLUMNS + (list(TIME_COLUMNS) if timed else [])
+               + (["indicative_annual_saving_gbp", "saving_basis"] if costed else []))
     table = pd.DataFrame(rows, columns=[*columns, "x", "y"])
     geometry = gpd.points_from_xy(table["x"].astype("float64"), table["y"].astype("float64"), crs=CRS)
     return Opportunities(gpd.GeoDataFrame(table[columns], geometry=geometry, crs=CRS), tuple(notes))
@@ -237,12 +251,34 @@ def _kind_opportunities(
 
     context = _Context(results, kind, demand, candidates, base_cost, radius, backend, points, options)
     fewest = options.min_ap_children if kind == "ap" else 0.0
+    plans = [(context, "cover", cover), (context, "distance", median)]
+    journeys = journey_backend(results.settings)
+    if journeys is not None:
+        timed, plan, note = _time_plan(context, journeys, fixed)
+        plans.append((timed, "time", plan))
+        notes.append(note)
     rows: list[dict[str, object]] = []
-    for objective, plan in (("cover", cover), ("distance", median)):
-        plan_rows, note = _qualifying_rows(context, plan.sites, objective, plan.gap, plan.method, fewest)
+    for plan_context, objective, plan in plans:
+        plan_rows, note = _qualifying_rows(plan_context, plan.sites, objective, plan.gap, plan.method, fewest)
         rows += plan_rows
         notes += [note] if note else []
     return rows, notes
+
+
+def _time_plan(context: _Context, journeys: CostBackend, fixed: pd.DataFrame) -> tuple[_Context, CoverResult, str]:
+    """The maximal covering plan on journey time: its context (costs in minutes), answer and note."""
+    points, candidates, options = context.points, context.candidates, context.options
+    base = journeys.nearest(points, fixed[["x", "y"]]) if len(fixed) else pd.DataFrame(
+        {"dest": pd.Series(pd.NA, index=points.index, dtype="object"), "cost": np.nan}, index=points.index)
+    base_cost = base["cost"].to_numpy(dtype="float64")
+    fixed_pairs = pd.DataFrame({"origin": points.index, "dest": base["dest"].to_numpy(dtype=object), "cost": base_cost})
+    fixed_pairs = fixed_pairs[np.isfinite(base_cost) & (base_cost <= CATCHMENT_MIN)]
+    near = journeys.costs(points, candidates[["x", "y"]], max_cost=CATCHMENT_MIN)
+    cover = max_cover(context.demand.weights, list(candidates.index), pd.concat([fixed_pairs, near]),
+                      radius=CATCHMENT_MIN, p=options.sites, fixed=list(fixed.index), time_limit=options.time_limit_s)
+    note = (f"Site opportunities, {context.kind}, {OBJECTIVES['time']}, measured as {journeys.label}: "
+            f"{cover.message} Proven gap {cover.gap:.2%}.")
+    return replace(context, base_cost=base_cost, radius=CATCHMENT_MIN, backend=journeys), cover, note
 
 
 def _qualifying_rows(context: _Context, sites: tuple[object, ...], objective: str, gap: float, method: str,
@@ -266,8 +302,8 @@ def _qualifying_rows(context: _Context, sites: tuple[object, ...], objective: st
         f"{len(dropped)} of the plan's {len(sites)} sites {'does' if len(dropped) == 1 else 'do'} not qualify")
     return rows, (f"Site opportunities, {context.kind}, {OBJECTIVES[objective]}: {what}: a site is proposed only "
                   f"when it newly brings at least {fewest:g} {context.demand.noun} within "
-                  f"{context.radius / METRES_PER_MILE:g} miles (set with --min-ap-children or min_ap_children), and the best left out would "
-                  f"bring {_few(best)}.")
+                  f"{context.threshold_text} (set with --min-ap-children or min_ap_children), and the best left "
+                  f"out would bring {_few(best)}.")
 
 
 def _few(count: float) -> str:
@@ -326,6 +362,16 @@ class _Context:
     points: pd.DataFrame
     options: OpportunityOptions
 
+    @property
+    def timed(self) -> bool:
+        """Costs are journey minutes (the time plan), not metres."""
+        return getattr(self.backend, "unit", "metres") == "minutes"
+
+    @property
+    def threshold_text(self) -> str:
+        """The threshold as officers read it: ``"3 miles"`` or ``"45 minutes"``."""
+        return f"{self.radius:g} minutes" if self.timed else f"{self.radius / METRES_PER_MILE:g} miles"
+
     def rows(self, sites: tuple[object, ...], objective: str, gap: float, method: str) -> list[dict[str, object]]:
         """One row per chosen site, ranked (see :func:`site_opportunities`)."""
         if not sites:
@@ -339,7 +385,7 @@ class _Context:
         brought = takes & (before > self.radius) & (after <= self.radius)
         saved = np.zeros(len(w))
         known = takes & np.isfinite(before)
-        saved[known] = w[known] * (before[known] - after[known]) / METRES_PER_MILE
+        saved[known] = w[known] * (before[known] - after[known]) / (1.0 if self.timed else METRES_PER_MILE)
         la = self.results.lsoa["la_gss"].astype(str).to_numpy(dtype=object)
         within_after = float(w[np.minimum(before, after) <= self.radius].sum())
         names = la_names(self.results)
@@ -353,7 +399,7 @@ class _Context:
             rows.append(self._row(site, objective, counts, float(w[mine & brought].sum()), float(w[mine].sum()),
                                   float(saved[mine].sum()) if np.isfinite(self.base_cost).any() else np.nan,
                                   within_after, gap, method, order))
-        key = ("children_brought_within", "child_miles_saved") if objective == "cover" else (
+        key = ("children_brought_within", "child_miles_saved") if objective in ("cover", "time") else (
             "child_miles_saved", "children_brought_within")
         rows.sort(key=lambda r: (-np.nan_to_num(r[key[0]]), -np.nan_to_num(r[key[1]]), r["_order"]))
         for rank, row in enumerate(rows, start=1):
@@ -362,11 +408,10 @@ class _Context:
         return rows
 
     def _row(self, site: object, objective: str, counts: dict[str, float], brought: float, nearest: float,
-             miles_saved: float, within_after: float, gap: float, method: str, order: int) -> dict[str, object]:
+             saved: float, within_after: float, gap: float, method: str, order: int) -> dict[str, object]:
         candidate = self.candidates.loc[site]
         names = la_names(self.results)
         la_name = names.get(candidate["la_gss"], candidate["la_gss"])
-        threshold_miles = self.radius / METRES_PER_MILE
         places = float(np.round(brought)) if self.demand.estimated else np.nan
         row: dict[str, object] = {
             "kind": self.kind,
@@ -381,9 +426,9 @@ class _Context:
             "children_by_la": "; ".join(f"{name} {count_text(value)}" for name, value in counts.items()),
             "children_brought_within": brought,
             "children_nearest": nearest,
-            "child_miles_saved": miles_saved,
+            "child_miles_saved": np.nan if self.timed else saved,
             "estimated_places": places,
-            "threshold_miles": round(threshold_miles, 2),
+            "threshold_miles": np.nan if self.timed else round(self.radius / METRES_PER_MILE, 2),
             "demand_basis": self.demand.description,
             "plan_children_within": within_after,
             "plan_gap": gap,
@@ -392,18 +437,21 @@ class _Context:
             "y": candidate["y"],
             "_order": order,
         }
+        if journey_backend(self.results.settings) is not None:
+            row["threshold_minutes"] = self.radius if self.timed else np.nan
+            row["child_minutes_saved"] = saved if self.timed else np.nan
         saving = None
         if self.options.cost_per_pupil_mile is not None:
-            saving = miles_saved * 2 * SCHOOL_DAYS_PER_YEAR * self.options.cost_per_pupil_mile
+            saving = np.nan if self.timed else saved * 2 * SCHOOL_DAYS_PER_YEAR * self.options.cost_per_pupil_mile
         elif self.options.cost_per_pupil is not None:
             saving = brought * self.options.cost_per_pupil
         if saving is not None:
             row["indicative_annual_saving_gbp"] = float(np.round(saving, -2)) if np.isfinite(saving) else np.nan
             row["saving_basis"] = _saving_basis(self.options)
-        row["explanation"] = self._sentence(row, counts, la_name, threshold_miles, saving)
+        row["explanation"] = self._sentence(row, counts, la_name, saving)
         return row
 
-    def _sentence(self, row: dict[str, object], counts: dict[str, float], la_name: str, miles: float,
+    def _sentence(self, row: dict[str, object], counts: dict[str, float], la_name: str,
                   saving: float | None) -> str:
         """Write one sentence an officer can read: "New ... at X would bring 37 children in A and 21 in B ..."."""
         noun = provision_noun(self.kind)
@@ -413,9 +461,9 @@ class _Context:
         if self.demand.estimated and places >= 1:
             what += f" for about {places:,.0f} {'child' if places == 1 else 'children'}"
         measure = self.backend.label.replace(" (EPSG:27700)", "")
-        reach = f"bring {list_las(counts, self.demand.noun)} within {miles:g} miles ({measure}) of {noun}"
+        reach = f"bring {list_las(counts, self.demand.noun)} within {self.threshold_text} ({measure}) of {noun}"
         cost = f" (indicative saving £{saving:,.0f} a year)" if saving is not None and np.isfinite(saving) else ""
-        if row["objective"] == OBJECTIVES["cover"]:
+        if row["objective"] in (OBJECTIVES["cover"], OBJECTIVES["time"]):
             return f"{what} at {where} would {reach}{cost}."
         miles_saved = row["child_miles_saved"]
         cut = (f"cut {miles_saved:,.0f} child-miles (one way) off journeys to the nearest {noun}"
