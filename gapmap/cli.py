@@ -12,7 +12,7 @@ import click
 from gapmap.errors import GapmapError
 from gapmap.model import KINDS
 from gapmap.options import (
-    CANDIDATE_SETS, DEFAULT_BUFFER_MILES, DEFAULT_OUT, DEFAULT_SUPPLY, DEFAULT_TARGET_SHARE, MIN_AP_CHILDREN,
+    AP_NEED_METHODS, CANDIDATE_SETS, DEFAULT_BUFFER_MILES, DEFAULT_OUT, DEFAULT_SUPPLY, DEFAULT_TARGET_SHARE, MIN_AP_CHILDREN,
     SUPPLY_CHOICES,
 )
 from gapmap.scenario.cli import scenario
@@ -189,6 +189,11 @@ def _national_options(command: _F) -> _F:
     "or all children of the kind's ages.",
 )
 @click.option(
+    "--ap-need", type=click.Choice(AP_NEED_METHODS), default="plans", show_default=True,
+    help="AP need: EHC plans placed in AP (SEN2), or an estimate of all AP need from pupils on roll in AP schools "
+    "plus LA-funded AP placements (AP census 2022/23).",
+)
+@click.option(
     "--sectors", default=",".join(DEFAULT_SECTORS), show_default=True, metavar="SECTOR[,SECTOR...]",
     callback=lambda _ctx, _param, value: _parsed(parse_sectors, value),
     help="Supply counted: state-funded, non-maintained, independent (comma-separated) or all. State-funded is the "
@@ -244,7 +249,7 @@ def _national_options(command: _F) -> _F:
               "plan count).")
 def build(
     out: Path, kinds: str, thresholds: tuple[str, ...], rules: str, circuity: float, cost: str,
-    roads: Path | None, specialist_demand: str, sectors: tuple[str, ...], ehcp_year: int | str | None,
+    roads: Path | None, specialist_demand: str, ap_need: str, sectors: tuple[str, ...], ehcp_year: int | str | None,
     tiles: str, data_file: Path | None,
     ca: str | None, la: str | None, cache_dir: Path | None, refresh: bool, england: bool, ca_year: int | None,
     supply: str, buffer_miles: float, live: bool, offline: bool,
@@ -274,7 +279,8 @@ def build(
     opportunities = OpportunityOptions(sites=sites, candidates=candidates, cost_per_pupil_mile=cost_per_pupil_mile,
                                        cost_per_pupil=cost_per_pupil, min_ap_children=min_ap_children)
     settings = Settings(kinds=tuple(k.strip() for k in kinds.split(",") if k.strip()), rules=rules,
-                        circuity=circuity, specialist_demand=specialist_demand, sectors=sectors, ehcp_year=ehcp_year,
+                        circuity=circuity, specialist_demand=specialist_demand, ap_need=ap_need, sectors=sectors,
+                        ehcp_year=ehcp_year,
                         journey_backend=journey_backend(cost, roads))
     for kind, metres in _parse_thresholds(thresholds).items():
         settings = settings.with_threshold(kind, metres)

@@ -18,6 +18,10 @@ CANDIDATE_SETS: tuple[str, ...] = ("schools", "grid")
 #: proposed (``gapmap build --min-ap-children``): AP is a group setting, not a place for one child.
 MIN_AP_CHILDREN = 5
 
+#: How AP need is estimated (``gapmap build --ap-need``): EHC plans placed in AP (SEN2), or
+#: pupils in AP schools plus LA-funded AP placements (:mod:`gapmap.engine.ap_need`).
+AP_NEED_METHODS: tuple[str, ...] = ("plans", "placements")
+
 #: Default share of estimated need both plans must bring within the threshold (``gapmap build --target-share``).
 DEFAULT_TARGET_SHARE = 0.95
 

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from gapmap.errors import InputError
 from gapmap.model import KINDS, SECTORS
+from gapmap.options import AP_NEED_METHODS
 
 if TYPE_CHECKING:  # numpy is imported where used, so that the command line starts fast
     import numpy as np
@@ -272,6 +273,10 @@ class Settings:
         SEN2 ``time_period`` to use (e.g. ``202223``); ``None`` (default) for
         the year matching the supply's date (:func:`gapmap.vintage.matched_ehcp_year`),
         ``"latest"`` for the latest published.
+    ap_need
+        ``"plans"`` (default): AP need is the EHC plans placed in AP (SEN2);
+        ``"placements"``: pupils in AP schools plus LA-funded AP placements, an
+        estimate of all AP need (:mod:`gapmap.engine.ap_need`).
     idaci_weight
         0 to 1: how far the apportioning of EHC plans to LSOAs leans on IDACI
         (0: by children only; 1: by children x IDACI).
@@ -294,6 +299,7 @@ class Settings:
     journey_backend: Any = None
     specialist_demand: str = "ehcp"
     ehcp_year: int | str | None = None
+    ap_need: str = "plans"
     idaci_weight: float = 0.0
     need_mix: Mapping[str, float] | None = None
 
@@ -339,6 +345,8 @@ class Settings:
         if self.specialist_demand not in SPECIALIST_DEMAND_METHODS:
             raise InputError(f"specialist_demand must be one of {', '.join(SPECIALIST_DEMAND_METHODS)}, "
                              f"got {self.specialist_demand!r}.")
+        if self.ap_need not in AP_NEED_METHODS:
+            raise InputError(f"ap_need must be one of {', '.join(AP_NEED_METHODS)}, got {self.ap_need!r}.")
         if not (isinstance(self.idaci_weight, (int, float)) and 0 <= self.idaci_weight <= 1):
             raise InputError(f"idaci_weight must be a number from 0 to 1, got {self.idaci_weight!r}.")
         if self.need_mix is not None:

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from gapmap.engine.ap_need import AP_NEED_CAVEAT, ap_need_caseload
 from gapmap.errors import InputError
 from gapmap.inputs import StudyInputs
 from gapmap.settings import NEED_CODES, Settings
@@ -328,6 +329,9 @@ def kind_demand(inputs: StudyInputs, kind: str, settings: Settings, children: Ch
     lsoas = inputs.lsoas
     las = sorted(set(lsoas["la_gss"].astype(str)))
     caseload, year = ehcp_caseload(inputs.ehcp, kind, las=las, year=settings.ehcp_year)
+    plans = caseload
+    if kind == "ap" and settings.ap_need == "placements":
+        caseload, placements_method = ap_need_caseload(inputs, las, plans, f"SEN2 time_period {year}")
     weight = kids.sum(axis=1)
     weighting = f"children {ages_text}"
     if settings.idaci_weight > 0:
@@ -343,9 +347,13 @@ def kind_demand(inputs: StudyInputs, kind: str, settings: Settings, children: Ch
         f"the responsible LA) apportioned to its LSOAs by {weighting}, and within an LSOA across ages by its "
         f"children of each age ({children.method})."
     )
-    if kind == "ap":
+    if kind == "ap" and settings.ap_need == "placements":
+        method = (f"{placements_method}, apportioned to LSOAs by {weighting}, and within an LSOA across ages by its "
+                  f"children of each age ({children.method}). {AP_NEED_CAVEAT}")
+    elif kind == "ap":
         method += (" Most pupils in alternative provision have no EHC plan (many are there after exclusion), so "
-                   "this counts only the part of AP demand that SEN2 records.")
+                   "this counts only the part of AP demand that SEN2 records; --ap-need placements estimates all "
+                   "of it from AP pupils on roll and LA-funded AP placements.")
     shares, needs = None, ()
     if settings.need_mix is not None:
         mix = pd.Series(settings.need_mix, dtype="float64")
