@@ -49,7 +49,36 @@ FIELD_NAMES: dict[str, str] = {
     "explanation": "Why this site",
     "solver": "How the plan was found",
     "la_name": "Local authority",
+    "location": "Site reference",
+    "location_type": "Type of site",
+    "las_served": "Local authorities served",
+    "children_by_la": "Children newly within reach, by local authority",
+    "children_brought_within": "Children newly within reach",
+    "children_nearest": "Children for whom it would be the nearest",
+    "child_miles_saved": "Child-miles saved (one way)",
+    "estimated_places": "Estimated places (need newly within reach)",
+    "threshold_miles": "Distance threshold (miles)",
+    "demand_basis": "Who is counted",
+    "plan_children_within": "Children within reach once the plan's sites open",
+    "plan_gap": "Proven optimality gap of the plan",
+    "indicative_annual_saving_gbp": "Indicative annual saving (GBP)",
+    "saving_basis": "How the saving is worked out",
+    "cluster": "Cluster",
+    "la_count": "Local authorities",
+    "las": "Local authorities",
+    "lsoas": "Neighbourhoods (LSOAs)",
+    "children": "Children",
+    "max_distance_m": "Farthest distance to the nearest site (metres)",
+    "centre_name": "Nearest place to the centre",
+    "centre_easting": "Centre easting (metres)",
+    "centre_northing": "Centre northing (metres)",
+    "area_km2": "Area (square km)",
 }
+
+#: Words of a field name whose values are rates, shares or averages (shown with decimals); other
+#: numbers shown to officers (children, places, sites) are whole.
+FRACTIONAL_FIELDS: tuple[str, ...] = ("gap", "ratio", "share", "mean", "average", "median", "per_", "per ", "2sfca",
+                                     "minutes", "area")
 
 
 def kind_noun(kind: str) -> str:
@@ -265,8 +294,8 @@ def field_name(column: str) -> str:
 
     Examples
     --------
-    >>> field_name("location_la_name"), field_name("plan_gap")
-    ('Local authority of the site', 'Plan gap')
+    >>> field_name("location_la_name"), field_name("lsoa_count")
+    ('Local authority of the site', 'Lsoa count')
     """
     if column in FIELD_NAMES:
         return FIELD_NAMES[column]

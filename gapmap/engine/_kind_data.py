@@ -141,14 +141,14 @@ def join_and(items: list[str]) -> str:
 
 
 def count_text(value: float) -> str:
-    """Write a count: whole numbers and counts of 10 or more without decimals, smaller estimates to 0.1.
+    """Write a count for officers: a whole number, ``"fewer than 1"`` for a fraction of a child.
 
     Examples
     --------
-    >>> count_text(1234.0), count_text(37.4), count_text(2.46)
-    ('1,234', '37', '2.5')
+    >>> count_text(1234.0), count_text(37.4), count_text(2.46), count_text(0.2)
+    ('1,234', '37', '2', 'fewer than 1')
     """
-    return f"{value:,.0f}" if value >= 10 or float(value).is_integer() else f"{value:.1f}"
+    return "fewer than 1" if 0 < value < 0.5 else f"{value:,.0f}"
 
 
 def list_las(counts: dict[str, float], noun: str) -> str:
@@ -157,7 +157,7 @@ def list_las(counts: dict[str, float], noun: str) -> str:
     Examples
     --------
     >>> list_las({"Gateshead": 37, "Sunderland": 21.4, "Durham": 2.04}, "children")
-    '37 children in Gateshead, 21 in Sunderland and 2.0 in Durham'
+    '37 children in Gateshead, 21 in Sunderland and 2 in Durham'
     """
     parts = [f"{count_text(value)} in {name}" for name, value in counts.items() if value >= 0.05]
     if not parts:

@@ -16,6 +16,7 @@ from matplotlib.figure import Figure
 
 from gapmap.engine.analysis import Results
 from gapmap.render.maps import distance_band_counts
+from gapmap.labels import need_phrase
 from gapmap.render.metrics import kind_noun
 from gapmap.render.symbols import SPECIALIST_KINDS
 
@@ -92,7 +93,7 @@ def need_beyond_chart(results: Results, kind: str) -> Chart | None:
     if column not in summary.columns:
         return None
     rows = summary.sort_values(column, ascending=False)
-    title = (f"Children needing a {kind_noun(kind)} place who live beyond the walking distance for their age "
+    title = (f"Children needing {need_phrase(kind)} who live beyond the walking distance for their age "
              "from the nearest (estimate, straight line)")
     png = _bars(rows["la_name"].astype(str).tolist(), {"need": (rows[column].to_numpy(float), NEED_COLOUR)},
                 xlabel="children (estimate)")
@@ -124,7 +125,7 @@ def distance_chart(results: Results, kind: str) -> Chart | None:
         return None
     counts = distance_band_counts(results, kind, column=f"{kind}_demand")
     png = _bars(list(counts.index), {"need": (counts.to_numpy(float), NEED_COLOUR)}, xlabel="children (estimate)")
-    title = f"Children needing a {kind_noun(kind)} place, by straight-line distance to the nearest (estimate)"
+    title = f"Children needing {need_phrase(kind)}, by straight-line distance to the nearest (estimate)"
     return Chart(f"distance-{kind.replace('_', '-')}", title, png)
 
 

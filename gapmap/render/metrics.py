@@ -201,7 +201,7 @@ OPTIONAL_METRICS: dict[str, tuple[str, str, bool]] = {
     "shortfall": ("Shortfall in {kind} places near the LSOA", "places", True),
     "e2sfca": ("{kind} places per child needing one (enhanced 2SFCA)", "places per child", False),
     "2sfca": ("{kind} places per child needing one (2SFCA)", "places per child", False),
-    "demand": ("Estimated children needing a {kind} place", "children", True),
+    "demand": ("Estimated children needing {need}", "children", True),
 }
 
 _RATIOS = ("e2sfca", "2sfca")

@@ -16,6 +16,7 @@ import pandas as pd
 from markupsafe import Markup
 
 from gapmap import __version__
+from gapmap.labels import FRACTIONAL_FIELDS
 
 
 @dataclass(frozen=True)
@@ -83,12 +84,13 @@ def table_markup(table: Table) -> Markup:
 
 
 def _decimals(column: pd.Series) -> int | None:
-    """Decimal places for a numeric column (0 when every value is whole), ``None`` for text."""
+    """Decimal places for a numeric column (0 when every value is whole or it counts things), ``None`` for text."""
     values = pd.to_numeric(column, errors="coerce")
     if values.notna().sum() < column.notna().sum() or column.dtype == object and not values.notna().any():
         return None
     finite = values.dropna()
-    if finite.empty or (finite == finite.round()).all():
+    heading = str(column.name).lower()
+    if finite.empty or (finite == finite.round()).all() or not any(w in heading for w in FRACTIONAL_FIELDS):
         return 0
     return 2 if finite.abs().max() < 10 else 1
 

@@ -13,6 +13,7 @@ from typing import Mapping
 import numpy as np
 import pandas as pd
 
+from gapmap.labels import FRACTIONAL_FIELDS, field_name
 from gapmap.render.metrics import Metric, kind_noun
 from gapmap.settings import METRES_PER_MILE
 
@@ -179,9 +180,16 @@ def record_fields(record: Mapping[str, object], *, skip: tuple[str, ...] = ()) -
     Returns
     -------
     tuple of (list of str, list of str)
-        Labels (underscores as spaces) and display values.
+        Labels (human names, :func:`gapmap.labels.field_name`) and display values (counts whole).
     """
     keep = [(name, value) for name, value in record.items()
             if name != "geometry" and name not in skip and not isinstance(value, (list, dict, tuple))
             and not (isinstance(value, str) and len(value) > LONGEST_FIELD)]
-    return [str(name).replace("_", " ") for name, _ in keep], [text(value, missing="") for _, value in keep]
+    return [field_name(str(name)) for name, _ in keep], [_officer_value(str(name), value) for name, value in keep]
+
+
+def _officer_value(name: str, value: object) -> str:
+    """A field's value for officers: counts whole (``"fewer than 1"`` for a fraction), rates as :func:`text`."""
+    if isinstance(value, (float, np.floating)) and np.isfinite(value) and not any(w in name for w in FRACTIONAL_FIELDS):
+        return "fewer than 1" if 0 < abs(float(value)) < 0.5 else f"{round(float(value)):,}"
+    return text(value, missing="")

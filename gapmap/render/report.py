@@ -7,11 +7,13 @@ when present and skipped when not.
 
 from __future__ import annotations
 
+import re
 from typing import Any, Mapping, Sequence
 
 import pandas as pd
 
 from gapmap.engine.analysis import DISTANCE_METHOD, Results
+from gapmap.labels import field_name
 from gapmap.model import KIND_LABELS
 from gapmap.render.charts import Chart
 from gapmap.render.features import EXPLANATION_COLUMNS, flow_table
@@ -115,9 +117,9 @@ def _flow_parts(results: Results) -> list[dict[str, Any]]:
         table = pd.DataFrame({
             "Children live in": top["resident_la"].map(names).fillna(top["resident_la"]),
             f"Nearest {kind_noun(kind)} is in": top["provider_la"].map(names).fillna(top["provider_la"]),
-            basis[:1].upper() + basis[1:]: top["children"].round(1),
+            field_name(re.sub(r" \([^)]*_[^)]*\)", "", basis)): top["children"].round(0),
         })
-        footer: list[object] = [f"All {len(flows)} LA pairs", "", round(float(flows["children"].sum()), 1)]
+        footer: list[object] = [f"All {len(flows)} LA pairs", "", round(float(flows["children"].sum()))]
         if flows["child_miles_saved"].notna().any():
             table["Child-miles shorter than the nearest in their own LA"] = top["child_miles_saved"].round(0)
             footer.append(round(float(flows["child_miles_saved"].sum()), 0))
@@ -135,7 +137,8 @@ def _opportunities(results: Results) -> dict[str, Any] | None:
     frame = frame.head(TOP_OPPORTUNITIES)
     wanted = ["kind", "objective", "rank", "need_type", *EXPLANATION_COLUMNS]
     shown = [c for c in wanted if c in frame.columns] or list(frame.columns[:6])
-    frame = frame[shown].rename(columns=lambda c: str(c).replace("_", " ").capitalize())
+    frame = frame[shown].assign(**{"kind": frame["kind"].map(KIND_LABELS).fillna(frame["kind"])}
+                                if "kind" in shown else {}).rename(columns=field_name)
     return {"shown": len(frame), "total": len(table), "table": frame_table(frame)}
 
 

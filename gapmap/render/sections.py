@@ -16,6 +16,7 @@ from gapmap.engine.analysis import Results
 from gapmap.model import KIND_LABELS
 from gapmap.render.charts import Chart
 from gapmap.render.findings import about, key_findings, walking_rule
+from gapmap.labels import need_phrase
 from gapmap.render.metrics import kind_noun
 from gapmap.render.pages import frame_table
 from gapmap.render.symbols import SPECIALIST_KINDS
@@ -71,7 +72,7 @@ def need_parts(results: Results, views: Mapping[str, ChartView]) -> list[dict[st
         need, beyond = summary[f"{kind}_demand"], summary[f"{kind}_need_beyond_statutory"]
         table = pd.DataFrame({
             "Local authority": summary["la_name"],
-            f"Estimated children needing a {kind_noun(kind)} place": need.round(0),
+            f"Estimated children needing {need_phrase(kind)}": need.round(0),
             "Of them, beyond the walking distance": beyond.round(0),
             "Share beyond (%)": (100 * beyond / need.where(need > 0)).round(0),
         })

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 import folium
 import pandas as pd
 
+from gapmap.labels import threshold_rule
 from gapmap.model import KIND_LABELS
 from gapmap.render.assets import inline_assets
 from gapmap.render.geometry import web_geometries
@@ -34,7 +35,8 @@ SITE_COLOURS: dict[str, str] = {"added": "#1a9850", "closed": "#222222", "places
 _FIGURE_HEADINGS = {
     "sites": "Sites",
     "places": "Places",
-    "children_beyond": "Children beyond",
+    "need_beyond_threshold": "Estimated need beyond the threshold",
+    "children_beyond": "All children 0-15 beyond (context)",
     "cross_la_children": "Nearest site in another LA",
     "served_for_other_las": "Nearest site for other LAs' children",
     "demand": "Estimated need",
@@ -105,7 +107,7 @@ def _add_lsoa_layer(fmap: folium.Map, comparison: Comparison, kind: str) -> None
         return
     layer = pd.DataFrame({
         "lsoa_name": changed["lsoa_name"],
-        "children": changed["children_scenario"].round(1),
+        "children": changed["children_scenario"].round(0),
         "before_mi": (changed[f"{kind}_m_baseline"] / METRES_PER_MILE).round(2),
         "after_mi": (changed[f"{kind}_m_scenario"] / METRES_PER_MILE).round(2),
         "change": category[category.notna()],
@@ -161,7 +163,7 @@ def _legend() -> str:
 
 
 #: Columns of :func:`_totals_table` shown with a sign.
-_SIGNED_TOTALS = ("Change", "Nearest in another LA, change", "Sites, change", "Places, change")
+_SIGNED_TOTALS = ("Estimated need beyond, change", "All children 0-15 beyond (context), change", "Nearest in another LA, change", "Sites, change", "Places, change")
 
 
 def _totals_table(comparison: Comparison) -> pd.DataFrame:
@@ -170,11 +172,17 @@ def _totals_table(comparison: Comparison) -> pd.DataFrame:
     rows = []
     for kind in totals.index:
         row = totals.loc[kind]
+        need = {}
+        if "need_beyond_threshold_change" in row.index and pd.notna(row["need_beyond_threshold_change"]):
+            need = {"Estimated need beyond, baseline": row["need_beyond_threshold_baseline"],
+                    "Estimated need beyond, scenario": row["need_beyond_threshold_scenario"],
+                    "Estimated need beyond, change": row["need_beyond_threshold_change"]}
         rows.append({
-            "Provision": KIND_LABELS[kind],
-            "Children beyond, baseline": row["children_beyond_baseline"],
-            "Children beyond, scenario": row["children_beyond_scenario"],
-            "Change": row["children_beyond_change"],
+            "Provision": f"{KIND_LABELS[kind]} ({threshold_rule(comparison.scenario.settings, kind)})",
+            **need,
+            "All children 0-15 beyond (context), baseline": row["children_beyond_baseline"],
+            "All children 0-15 beyond (context), scenario": row["children_beyond_scenario"],
+            "All children 0-15 beyond (context), change": row["children_beyond_change"],
             "LSOAs gained reach": int((reach[f"{kind}_reach"] == "gained").sum()),
             "LSOAs lost reach": int((reach[f"{kind}_reach"] == "lost").sum()),
             "Nearest in another LA, change": row["cross_la_children_change"],
