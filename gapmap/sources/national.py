@@ -29,6 +29,7 @@ from gapmap.model import CRS
 from gapmap.options import DEFAULT_BUFFER_MILES, DEFAULT_SUPPLY
 from gapmap.settings import METRES_PER_MILE
 from gapmap.sources import census as census_source
+from gapmap.sources.lsoa_fallback import LSOA_FALLBACK_LABEL, lsoa_fallback
 from gapmap.sources import gias as gias_source
 from gapmap.sources.areas import (
     EducationLA, Lookups, StudyArea, _normal, _unknown, check_area_codes, resolve_area, slugify,
@@ -342,12 +343,18 @@ def _gias_provision(rows: pd.DataFrame, label: str) -> tuple[gpd.GeoDataFrame, p
 
 
 def _census_provision(rows: pd.DataFrame) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
+    rows = lsoa_fallback(rows, _table("england_schools_gias_2025"), _table("england_lsoa"))
     located = rows["easting"].notna() & rows["northing"].notna()
     geometry = gpd.GeoSeries(gpd.points_from_xy(rows["easting"].astype("float64"), rows["northing"].astype(
         "float64"), crs=CRS), index=rows.index).where(located, None)
     table = gpd.GeoDataFrame(rows.drop(columns=["easting", "northing"]), geometry=geometry, crs=CRS)
     table["old_la_code"], table["new_la_code"] = table["la_code"], table["la_gss"]
-    return census_source.provision_from_census(table, source_name="DfE school census January 2023 (embedded)")
+    provision, excluded = census_source.provision_from_census(table, source_name="DfE school census January 2023 "
+                                                              "(embedded)")
+    fallback = set(rows.loc[rows["lsoa_located"], "urn"].astype(str))
+    provision["location_source"] = provision["location_source"].mask(provision["urn"].astype(str).isin(fallback),
+                                                                     LSOA_FALLBACK_LABEL)
+    return provision, excluded
 
 
 def _supply(supply: str, la_codes: list[str], zone: object = None) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
@@ -392,6 +399,17 @@ def neighbouring_supply(
         provision) else (provision, None)
     neighbours = candidates[candidates["la_gss"].isin(set(provision["la_gss"]))]
     return _flag(provision, True), neighbours[["la_gss", "la_name", "la_code", "geometry"]].reset_index(drop=True)
+
+
+def _fallback_note(provision: gpd.GeoDataFrame) -> str:
+    """The establishments placed at their LSOA's centroid, in a sentence (empty when none)."""
+    placed = provision[(provision["location_source"] == LSOA_FALLBACK_LABEL).fillna(False).to_numpy(dtype=bool)]
+    if placed.empty:
+        return ""
+    named = ", ".join(f"{r.name} ({r.urn})" for r in placed.head(5).itertuples())
+    more = f" and {len(placed) - 5} more" if len(placed) > 5 else ""
+    return (f"; {len(placed)} with a terminated postcode placed at the centroid of their LSOA (from GIAS), to "
+            f"within the LSOA: {named}{more} (location_source in the provision table)")
 
 
 def _flag(provision: gpd.GeoDataFrame, outside: bool) -> gpd.GeoDataFrame:
@@ -468,7 +486,7 @@ def load_national(
     _, label, supply_date = SUPPLY_SOURCES[supply]
     vintages = {"Schools": label, **VINTAGES}
     if supply == "census-2023":
-        vintages["School locations"] = CENSUS_LOCATION
+        vintages["School locations"] = CENSUS_LOCATION + _fallback_note(provision)
     if buffer_miles > 0 and not england:
         vintages["Neighbouring supply"] = (f"provision of other LAs within {buffer_miles:g} miles (straight line) "
                                            "of the area, flagged outside_area")
