@@ -178,7 +178,8 @@ DEFINITIONS: dict[str, dict[str, tuple[str, str]]] = {
         "needs": (TEXT, "SEN need types it caters for (GIAS SEN1-SEN13 codes, ';'-separated); blank when unknown"),
         "postcode": (TEXT, "Postcode"),
         "source": (TEXT, "Dataset and vintage of the record"),
-        "location_source": (TEXT, "How the point was located"),
+        "location_source": (TEXT, "How the point was located; 'LSOA centroid (postcode terminated; ...)' marks a "
+                                   "school placed at its LSOA's centroid because its postcode no longer exists"),
         "outside_area": (YES_NO, "Sits in an LA outside the study area, within the neighbouring-supply buffer, "
                          "and counts as supply for children near the boundary"),
         "places": ("places", "Places used as supply: capacity when known and above 0, else pupils on roll, else 0"),
