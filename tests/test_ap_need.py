@@ -59,3 +59,14 @@ def test_an_la_without_a_placement_figure_is_refused():
 def test_ap_need_must_be_a_known_method():
     with pytest.raises(InputError, match="ap_need must be one of plans, placements"):
         Settings(ap_need="pupils")
+
+
+def test_a_scenario_file_chooses_the_ap_need(tmp_path):
+    from gapmap.scenario.files import read_scenario_file
+
+    path = tmp_path / "ap.yaml"
+    path.write_text("name: AP\nap_need: placements\nedits: []\n", encoding="utf-8")
+    assert read_scenario_file(path).settings.ap_need == "placements"
+    path.write_text("name: AP\nap_need: pupils\nedits: []\n", encoding="utf-8")
+    with pytest.raises(InputError, match="ap_need must be one of plans, placements"):
+        read_scenario_file(path)

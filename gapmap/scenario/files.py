@@ -9,6 +9,7 @@ to vary::
     year: 2030                # need as at this January (projected after the latest SEN2 count); default today
     sectors: [state-funded]   # supply counted (default state-funded; add non-maintained, independent)
     ehcp_year: 2022/23        # EHC plan year of need (default: matched to the supply's date; or latest)
+    ap_need: placements       # AP need: plans (default, EHC plans in AP) or placements (AP pupils + placements)
     edits:
       - add_provision: {urn: 108502, kind: special, places: 40, needs: [ASD], ages: [4, 11]}
       - close: {urn: 108565}
@@ -55,13 +56,15 @@ ACTIONS = ("add_provision", "close", "expand", "scale_population", "set_threshol
 #: What a sweep may vary, as the names of the functions in :mod:`gapmap.scenario.sweeps`.
 SWEEPS: dict[str, Callable[..., list[Scenario]]] = {"each_site": each_site, "each_threshold": each_threshold}
 
-TOP_LEVEL = ("name", "description", "area", "data", "kinds", "year", "sectors", "ehcp_year", "edits", "sweep")
+TOP_LEVEL = ("name", "description", "area", "data", "kinds", "year", "sectors", "ehcp_year", "ap_need", "edits",
+             "sweep")
 
 #: Settings a file may give: key -> parser of its value into the :class:`Settings` field.
 _SETTINGS: dict[str, Callable[[Any], Any]] = {
     "kinds": lambda value: tuple(value) if isinstance(value, list) else (value,),
     "sectors": lambda value: parse_sectors(",".join(map(str, value)) if isinstance(value, list) else str(value)),
     "ehcp_year": lambda value: parse_ehcp_year(str(value)),
+    "ap_need": str,
 }
 
 #: In a sweep, an error about one candidate points at the list it came from.
@@ -108,7 +111,7 @@ class ScenarioFile:
         GeoPackage to read instead of the embedded area, resolved and confined.
     settings
         Baseline settings: the default ones, with the file's ``kinds``,
-        ``sectors`` and ``ehcp_year`` when given.
+        ``sectors``, ``ehcp_year`` and ``ap_need`` when given.
     edits
         The edits, in order.
     sweep
