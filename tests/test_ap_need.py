@@ -70,3 +70,12 @@ def test_a_scenario_file_chooses_the_ap_need(tmp_path):
     path.write_text("name: AP\nap_need: pupils\nedits: []\n", encoding="utf-8")
     with pytest.raises(InputError, match="ap_need must be one of plans, placements"):
         read_scenario_file(path)
+
+
+def test_headline_names_the_ap_estimate_not_plans():
+    from gapmap.render.headlines import headlines
+
+    placed = analyse(_inputs(), Settings(kinds=("ap",), ap_need="placements"))
+    sentence = headlines(placed)[0].sentence
+    assert "AP pupils on roll + LA-funded AP placements of January 2023 (estimate)" in sentence
+    assert "EHC plans" not in sentence

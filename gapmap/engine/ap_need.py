@@ -34,6 +34,19 @@ AP_NEED_CAVEAT = ("It counts children in AP now, not a forecast; the pupils on r
 PLACEMENTS_YEAR = "2022/23 (January 2023)"
 
 
+def need_source(kind: str, ap_need: str, plans: str) -> str:
+    """What a kind's need is counted from, for labels: ``plans`` (e.g. ``"EHC plans 2024/25"``) or the AP estimate.
+
+    Examples
+    --------
+    >>> need_source("ap", "placements", "EHC plans 2024/25"), need_source("special", "placements", "EHC plans 2024/25")
+    ('AP pupils on roll + LA-funded AP placements of January 2023 (estimate)', 'EHC plans 2024/25')
+    """
+    if kind == "ap" and ap_need == "placements":
+        return "AP pupils on roll + LA-funded AP placements of January 2023 (estimate)"
+    return plans
+
+
 def ap_placements() -> pd.DataFrame:
     """LA-funded AP placements by setting, 2022/23, per LA (``la_gss``) and England (``E92000001``).
 

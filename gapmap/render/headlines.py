@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from gapmap.engine.analysis import Results
+from gapmap.engine.ap_need import need_source
 from gapmap.engine.demand import SPECIALIST_KINDS
 from gapmap.labels import (
     about, count, ehcp_year_label, kind_noun, need_phrase, sectors_label, threshold_rule, walking_rule,
@@ -61,7 +62,8 @@ def _who(results: Results, kind: str) -> str:
 
 def _basis(results: Results, kind: str) -> str:
     year = results.settings.ehcp_year
-    plans = f"; EHC plans {ehcp_year_label(year)}" if year is not None and need_is_estimated(results, kind) else ""
+    plans = (f"; {need_source(kind, results.settings.ap_need, f'EHC plans {ehcp_year_label(year)}')}"
+             if year is not None and need_is_estimated(results, kind) else "")
     return f"supply: {sectors_label(results.settings.sectors)}{plans}"
 
 
@@ -153,7 +155,8 @@ def places_columns(results: Results, kind: str) -> dict[str, str]:
     return {
         "la_name": "Local authority",
         f"{kind}_places": f"Places where the provision is ({sectors_label(settings.sectors)})",
-        f"{kind}_demand": f"{who[:1].upper() + who[1:]}, where they live (EHC plans {year})",
+        f"{kind}_demand": f"{who[:1].upper() + who[1:]}, where they live "
+                          f"({need_source(kind, settings.ap_need, f'EHC plans {year}')})",
         f"{kind}_ratio": "Places per child needing one",
         f"{kind}_shortfall": "Shortfall in places",
         f"{kind}_need_beyond_threshold": f"Of them, {threshold_rule(settings, kind)}",
