@@ -27,8 +27,15 @@ MIN_GRID_M = 200.0
 _LETTERS = "ABCDEFGHJKLMNOPQRSTUVWXYZ"  # the OS grid skips I
 
 
+def outside_study_area(provision: pd.DataFrame) -> np.ndarray:
+    """Rows that sit outside the study area (neighbouring supply, ``outside_area``): never a host for new provision."""
+    if "outside_area" not in provision.columns:
+        return np.zeros(len(provision), dtype=bool)
+    return provision["outside_area"].astype("boolean").fillna(False).to_numpy(dtype=bool)
+
+
 def school_candidates(provision: gpd.GeoDataFrame, kind: str, ages: range | None = None) -> pd.DataFrame:
-    """State-funded schools that could host new provision of ``kind``.
+    """State-funded schools in the study area that could host new provision of ``kind``.
 
     Parameters
     ----------
@@ -54,6 +61,7 @@ def school_candidates(provision: gpd.GeoDataFrame, kind: str, ages: range | None
         & (provision["sector"] == "state-funded").fillna(False).to_numpy(dtype=bool)
         & ~provision.geometry.is_empty.to_numpy()
         & provision.geometry.notna().to_numpy()
+        & ~outside_study_area(provision)
     )
     if ages is not None:
         served = age_ranges(provision)

@@ -24,6 +24,7 @@ import pandas as pd
 from tqdm.auto import tqdm
 
 from gapmap.engine import analyse
+from gapmap.engine.candidates import outside_study_area
 from gapmap.errors import InputError
 from gapmap.inputs import StudyInputs
 from gapmap.model import KIND_LABELS
@@ -101,7 +102,8 @@ def each_site(
     if len(given) != 1:
         raise InputError(f"each_site needs exactly one of at=, urns=, postcodes= and points=, got {sorted(given) or 'none'}.")
     if at is not None:
-        hosts = base.inputs.provision[(base.inputs.provision["kind"] == at).fillna(False).to_numpy()]
+        provision = base.inputs.provision
+        hosts = provision[(provision["kind"] == at).fillna(False).to_numpy() & ~outside_study_area(provision)]
         if hosts.empty:
             raise InputError(f"each_site at={at!r}: the study has no sites of that kind to host new provision.")
         urns = hosts["provision_id"].tolist()
