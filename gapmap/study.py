@@ -294,6 +294,11 @@ class Study:
         """
         return sweep(scenarios, workers=workers, client=client, progress=progress, method=method)
 
+    def __repr__(self) -> str:
+        inputs = self.inputs
+        return (f"Study({inputs.name!r}: {len(inputs.las)} LAs, {len(inputs.lsoas):,} LSOAs, "
+                f"{len(inputs.provision):,} sites; kinds {', '.join(self.settings.kinds)})")
+
     def _repr_html_(self) -> str:
         kinds = ", ".join(self.settings.kinds)
         return (

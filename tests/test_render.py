@@ -220,7 +220,7 @@ def test_png_has_the_report_size(ne_results, tmp_path):
 
 
 def test_every_la_is_labelled_at_a_point_inside_it(ne_results, ne_base, overview_html):
-    labels = la_labels(ne_base)
+    labels = la_labels(ne_base.las)
     assert set(labels["t"]) == set(ne_results.inputs.las["la_name"])
     assert labels["t"].iloc[0] == "Northumberland", "largest first: it wins a collision"
     las = ne_base.las.set_index("la_name").geometry

@@ -11,8 +11,6 @@ import geopandas as gpd
 import shapely
 from shapely.ops import polylabel
 
-from gapmap.render.features import WebBase
-
 #: Precision of the label point, in metres (EPSG:27700).
 LABEL_TOLERANCE_M = 100.0
 
@@ -22,20 +20,20 @@ def _visual_centre(geometry: shapely.Geometry) -> shapely.Point:
     return polylabel(max(parts, key=lambda part: part.area), tolerance=LABEL_TOLERANCE_M)
 
 
-def la_labels(base: WebBase) -> gpd.GeoDataFrame:
+def la_labels(las: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     """One label per LA: its name ``t``, kind ``s`` (``"la"``) and its visual centre (EPSG:4326).
 
     Parameters
     ----------
-    base
-        Shared map geometries (:func:`gapmap.render.features.web_base`).
+    las
+        LA boundaries with ``la_name`` (any CRS).
 
     Returns
     -------
     geopandas.GeoDataFrame
         Largest LA first.
     """
-    las = base.las.to_crs(27700)
+    las = las.to_crs(27700)
     las = las.iloc[las.geometry.area.to_numpy().argsort()[::-1]]
     points = gpd.GeoSeries([_visual_centre(g) for g in las.geometry], crs=27700).to_crs(4326)
     return gpd.GeoDataFrame({"t": las["la_name"].astype(str).to_numpy(), "s": "la"},

@@ -166,7 +166,8 @@ class MapControls(MacroElement):
     Parameters
     ----------
     options
-        ``title`` (text), ``summary`` (link to the summary page), ``note`` (text).
+        ``title`` (text), ``summary`` (link to the summary page), ``note`` (text) and, for a map
+        without a choropleth, ``legend`` (HTML built and escaped in Python).
     """
 
     _template = Template(

@@ -12,6 +12,7 @@ import html
 from dataclasses import dataclass
 
 import folium
+import geopandas as gpd
 import numpy as np
 import pandas as pd
 import xyzservices
@@ -237,17 +238,17 @@ def _optional_layers(fmap: folium.Map, results: Results, base: WebBase, kind: st
                 symbol=OPPORTUNITY_SYMBOL, show=True, cluster=False, z_index=2000)
 
 
-def add_place_names(fmap: folium.Map, base: WebBase) -> None:
+def add_place_names(fmap: folium.Map, las: gpd.GeoDataFrame) -> None:
     """Add the "Place names" layer (LA names as text, shown when the map opens) to a gapmap map.
 
     Parameters
     ----------
     fmap
         A map whose page loads gapmap's map code (see :func:`~gapmap.render.assets.inline_assets`).
-    base
-        Shared map geometries.
+    las
+        LA boundaries with ``la_name`` (EPSG:4326).
     """
-    labels = la_labels(base)
+    labels = la_labels(las)
     data = JsonData(feature_collection(labels, _records(labels, ("t", "s")))).add_to(fmap)
     DataLayer("labels", data, {}, name="Place names", show=True).add_to(fmap)
 
@@ -314,7 +315,7 @@ def study_map(
              style={"color": "#222222", "weight": 1.8, "dashArray": "5 3", "fill": False})
     _optional_layers(fmap, results, base, kind)
     _provision_layers(fmap, results, base, kind)
-    add_place_names(fmap, base)
+    add_place_names(fmap, base.las)
     folium.LayerControl(collapsed=False, position="topright").add_to(fmap)
     threshold_note = "" if kind is None else (
         f"Threshold: {results.settings.threshold(kind) / METRES_PER_MILE:g} miles, straight line.")

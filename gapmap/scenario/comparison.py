@@ -234,6 +234,18 @@ class Comparison:
         """
         return render.summary_page(self, map_file=map_file)
 
+    def __repr__(self) -> str:
+        totals = self.totals()
+        column = "need_beyond_threshold_change" if "need_beyond_threshold_change" in totals.columns else None
+        changes = ", ".join(
+            f"{row['kind']} {row[column] if column else row['children_beyond_change']:+,.0f}"
+            for _, row in totals.iterrows())
+        what = ("estimated children needing the provision beyond the threshold" if column
+                else "children beyond the threshold")
+        lost = int(self.by_la["loses_provision"].sum())
+        return (f"Comparison({self.scenario.name!r} vs {self.baseline.name!r} on {self.scenario.inputs.name}: "
+                f"{what} {changes}; {lost} LA-kind(s) left without provision)")
+
     def _repr_html_(self) -> str:
         return render.headline_table(self)
 

@@ -12,9 +12,11 @@ from gapmap.labels import threshold_rule
 from gapmap.model import KIND_LABELS
 from gapmap.render.assets import inline_assets
 from gapmap.render.geometry import web_geometries
-from gapmap.render.maps import tile_layer
+from gapmap.render.layers import MapControls
+from gapmap.render.maps import add_place_names, tile_layer
 from gapmap.render.pages import Table, environment, render_page
 from gapmap.scenario.html import scenario_table
+from gapmap.scenario.naming import named, sites_table
 from gapmap.scenario.metrics import ENGINE_METRICS, METRIC_LABELS
 from gapmap.settings import METRES_PER_MILE
 
@@ -31,6 +33,17 @@ CHANGE_COLOURS: dict[str, str] = {
 
 #: Marker colour per site change.
 SITE_COLOURS: dict[str, str] = {"added": "#1a9850", "closed": "#222222", "places changed": "#2c7fb8"}
+
+#: Legend text of each kind of LSOA change and site change.
+CHANGE_LABELS: dict[str, str] = {
+    "gained": "Now within the threshold (gained reach)",
+    "closer": "Closer, on the same side of the threshold",
+    "farther": "Farther, on the same side of the threshold",
+    "lost": "Now beyond the threshold (lost reach)",
+}
+SITE_LABELS: dict[str, str] = {
+    "added": "School or setting added", "closed": "School or setting closed", "places changed": "Places changed",
+}
 
 _FIGURE_HEADINGS = {
     "sites": "Sites",
@@ -82,6 +95,8 @@ def changes_map(comparison: Comparison, *, kind: str | None = None, tiles: str |
     las = web_geometries(results.inputs.las[["la_gss", "la_name", "geometry"]], tolerance_m=50)
     bounds = las.total_bounds
     fmap = folium.Map(tiles=None, prefer_canvas=True, control_scale=True)
+    title = f"{results.name}: what changes against the baseline ({results.inputs.name})"
+    fmap.get_root().title = html.escape(title)
     fmap.fit_bounds([[bounds[1], bounds[0]], [bounds[3], bounds[2]]])
     if tiles:
         tile_layer(tiles).add_to(fmap)
@@ -93,8 +108,10 @@ def changes_map(comparison: Comparison, *, kind: str | None = None, tiles: str |
     for name in [kind] if kind else changed_kinds(comparison):
         _add_lsoa_layer(fmap, comparison, name)
     _add_site_layer(fmap, comparison)
-    fmap.get_root().html.add_child(folium.Element(_legend()))  # type: ignore[attr-defined]
-    folium.LayerControl(collapsed=False).add_to(fmap)
+    add_place_names(fmap, las)
+    folium.LayerControl(collapsed=False, position="topright").add_to(fmap)
+    MapControls({"title": title, "summary": "index.html", "legend": _legend(),
+                 "note": "Distances to the nearest provision in a straight line."}).add_to(fmap)
     inline_assets(fmap)  # works offline, from one file
     return fmap
 
@@ -108,9 +125,10 @@ def _add_lsoa_layer(fmap: folium.Map, comparison: Comparison, kind: str) -> None
     layer = pd.DataFrame({
         "lsoa_name": changed["lsoa_name"],
         "children": changed["children_scenario"].round(0),
-        "before_mi": (changed[f"{kind}_m_baseline"] / METRES_PER_MILE).round(2),
-        "after_mi": (changed[f"{kind}_m_scenario"] / METRES_PER_MILE).round(2),
+        "before_mi": (changed[f"{kind}_m_baseline"] / METRES_PER_MILE).round(1),
+        "after_mi": (changed[f"{kind}_m_scenario"] / METRES_PER_MILE).round(1),
         "change": category[category.notna()],
+        "change_text": category[category.notna()].map(CHANGE_LABELS),
     })
     shapes = web_geometries(changed[["geometry"]].join(layer), tolerance_m=25)
     counts = category.value_counts()
@@ -121,9 +139,9 @@ def _add_lsoa_layer(fmap: folium.Map, comparison: Comparison, kind: str) -> None
         style_function=lambda f: {"fillColor": CHANGE_COLOURS[f["properties"]["change"]], "color": "#666666",
                                   "weight": 0.3, "fillOpacity": 0.75},
         tooltip=folium.GeoJsonTooltip(
-            fields=["lsoa_name", "children", "before_mi", "after_mi", "change"],
-            aliases=["LSOA", "Children 0-15", "Straight-line miles, baseline", "Straight-line miles, scenario",
-                     "Change"],
+            fields=["lsoa_name", "children", "before_mi", "after_mi", "change_text"],
+            aliases=["LSOA", "Children aged 0-15", "Miles to the nearest, baseline (straight line)",
+                     "Miles to the nearest, scenario (straight line)", "Change"],
         ),
     ).add_to(fmap)
 
@@ -150,16 +168,13 @@ def _places(value: float) -> str:
 
 
 def _legend() -> str:
-    swatches = "".join(
-        f'<div><span style="background:{colour};display:inline-block;width:12px;height:12px;margin-right:4px">'
-        f"</span>{label}</div>"
-        for label, colour in {**CHANGE_COLOURS, **{f"site {k}": v for k, v in SITE_COLOURS.items()}}.items()
-    )
-    return (
-        '<div style="position:fixed;bottom:24px;left:12px;z-index:9999;background:white;padding:6px 8px;'
-        f'border:1px solid #999;font:12px sans-serif">{swatches}'
-        "<div>Straight-line distances</div></div>"
-    )
+    """The change map's legend: a title, what is measured, a swatch per LSOA change and a marker per site change."""
+    areas = "".join(f'<li><span class="gapmap-swatch" style="background:{CHANGE_COLOURS[k]}"></span>'
+                    f"{html.escape(label)}</li>" for k, label in CHANGE_LABELS.items())
+    sites = "".join(f'<li><span class="gapmap-swatch gapmap-swatch-site" style="border-color:{SITE_COLOURS[k]}">'
+                    f"</span>{html.escape(label)}</li>" for k, label in SITE_LABELS.items())
+    return ("<h2>What the scenario changes</h2><p>Straight-line distance from each LSOA to the nearest provision, "
+            f"scenario against baseline. Unchanged areas are not coloured.</p><ul>{areas}{sites}</ul>")
 
 
 #: Columns of :func:`_totals_table` shown with a sign.
@@ -256,13 +271,13 @@ def summary_page(comparison: Comparison, *, map_file: str | None = "map.html") -
            if settings.threshold(k) != baseline.settings.threshold(k) else "")
         for k in settings.kinds
     ]
-    sites = comparison.sites.drop(columns="geometry")
+    sites = sites_table(comparison.sites, scenario.inputs)
     return render_page(
         "scenario.html",
         title=f"gapmap scenario: {scenario.name} ({scenario.inputs.name})",
         map_file=map_file,
         scenario_name=scenario.name,
-        edits=[e.describe() for e in scenario.edits],
+        edits=[named(e.describe(), baseline.inputs) for e in scenario.edits],
         lost=_lost(comparison),
         totals=scenario_table(_totals_table(comparison), signed=_SIGNED_TOTALS),
         per_kind=[{"heading": KIND_LABELS[k], "table": _la_table(comparison, k)} for k in settings.kinds],

@@ -11,6 +11,7 @@ import geopandas as gpd
 import pandas as pd
 
 from gapmap.engine.analysis import Results
+from gapmap.engine.demand import SPECIALIST_KINDS
 from gapmap.inputs import StudyInputs
 from gapmap.model import KIND_LABELS
 from gapmap.scenario.comparison import Comparison, compare
@@ -119,6 +120,16 @@ class StudyResult:
         from gapmap.render import overview_map  # folium loads only when a map is drawn
 
         return overview_map(self.results, tiles=tiles, kind=kind)
+
+    def __repr__(self) -> str:
+        summary = self.la_summary
+        beyond = ", ".join(
+            f"{kind} about {summary[f'{kind}_need_beyond_threshold'].sum():,.0f} needing it"
+            if kind in SPECIALIST_KINDS and f"{kind}_need_beyond_threshold" in summary.columns
+            else f"{kind} {summary[f'{kind}_children_beyond'].sum():,.0f} children"
+            for kind in self.settings.kinds)
+        return (f"StudyResult({self.name!r} on {self.inputs.name}, {len(self.edits)} edit(s); "
+                f"beyond the threshold: {beyond})")
 
     def _repr_html_(self) -> str:
         title = html.escape(f"{self.inputs.name}: {self.name}")

@@ -363,7 +363,7 @@
   }
 
   /* The legend folds to its title (a details element) so that it can give way to the map. */
-  function legendBox(map) {
+  function legendBox(map, options) {
     var s = state(map);
     var details, summary, body;
     var legend = control(map, "bottomright", function () {
@@ -375,7 +375,7 @@
       return div;
     });
     function update(layer) {
-      var content = (layer && layer.gapmapLegend) || "";
+      var content = (layer && layer.gapmapLegend) || options.legend || "";
       body.innerHTML = content;
       summary.innerHTML = "";
       var heading = body.querySelector("h2");
@@ -441,7 +441,7 @@
     fullScreenButton(map);
     titleBox(map, options);
     foldableLayers(map);
-    legendBox(map);
+    legendBox(map, options);
     if (map.getSize().x < NARROW) {
       L.DomUtil.removeClass(state(map).layers, "leaflet-control-layers-expanded");
       state(map).legend.open = false;
