@@ -172,7 +172,8 @@ def _year(table: pd.DataFrame, year: int | None, what: str) -> tuple[pd.DataFram
     return rows.set_index("la_gss"), chosen
 
 
-def ehcp_caseload(ehcp: pd.DataFrame, kind: str, *, las: list[str], year: int | None) -> tuple[pd.Series, int]:
+def ehcp_caseload(ehcp: pd.DataFrame, kind: str, *, las: list[str],
+                  year: int | None) -> tuple[pd.Series, int, dict[str, int]]:
     """EHC plans per LA in the placement type of ``kind`` (SEN2 caseload).
 
     Parameters
@@ -192,25 +193,39 @@ def ehcp_caseload(ehcp: pd.DataFrame, kind: str, *, las: list[str], year: int | 
         Plans per LA (index ``la_gss``).
     year : int
         The ``time_period`` used.
+    earlier : dict
+        LA -> the earlier ``time_period`` used for it, for the LAs whose figure
+        in ``year`` is missing or suppressed (their latest earlier SEN2 count;
+        say so wherever the figure is used).
 
     Raises
     ------
     InputError
-        If a column is missing, or an LA has no figure (missing or suppressed).
+        If a column is missing, or an LA has no figure in ``year`` or any earlier year.
     """
     columns = PLACEMENT_COLUMNS[kind]
     missing = [c for c in ("la_gss", "time_period", *columns) if c not in ehcp.columns]
     if missing:
         raise InputError(f"The EHC plan caseload table lacks the column(s) {', '.join(missing)}.")
     rows, chosen = _year(ehcp, year, "EHC plan caseload")
-    values = rows.reindex(las)[list(columns)].apply(pd.to_numeric, errors="coerce")
+    values = rows.reindex(las)[list(columns)].apply(pd.to_numeric, errors="coerce").astype("float64")
+    earlier: dict[str, int] = {}
+    periods = pd.to_numeric(ehcp["time_period"], errors="coerce")
+    for la in values.index[values.isna().any(axis=1)]:
+        past = ehcp[(ehcp["la_gss"].astype(str) == la).to_numpy() & (periods < chosen).to_numpy()]
+        past = past.assign(_period=periods[past.index]).sort_values("_period", ascending=False)
+        figures = past[list(columns)].apply(pd.to_numeric, errors="coerce").astype("float64")
+        complete = figures.notna().all(axis=1).to_numpy()
+        if complete.any():
+            values.loc[la, list(columns)] = figures[complete].iloc[0].to_numpy(dtype="float64")
+            earlier[str(la)] = int(past["_period"].to_numpy()[complete][0])
     unknown = values.index[values.isna().any(axis=1)].tolist()
     if unknown:
         raise InputError(
-            f"SEN2 {chosen} gives no {' + '.join(columns)} figure for {', '.join(unknown)} (missing or "
-            f"suppressed), so {kind} need cannot be estimated; use specialist_demand='children' instead."
+            f"SEN2 {chosen} and every earlier year give no {' + '.join(columns)} figure for {', '.join(unknown)} "
+            f"(missing or suppressed), so {kind} need cannot be estimated; use specialist_demand='children' instead."
         )
-    return values.sum(axis=1).astype("float64"), chosen
+    return values.sum(axis=1).astype("float64"), chosen, earlier
 
 
 def need_mix(ehcp_needs: pd.DataFrame, *, las: list[str], year: int | None) -> tuple[pd.DataFrame, int] | None:
@@ -328,7 +343,7 @@ def kind_demand(inputs: StudyInputs, kind: str, settings: Settings, children: Ch
         return KindDemand(ages, kids, kids, None, (), None, method)
     lsoas = inputs.lsoas
     las = sorted(set(lsoas["la_gss"].astype(str)))
-    caseload, year = ehcp_caseload(inputs.ehcp, kind, las=las, year=settings.ehcp_year)
+    caseload, year, earlier = ehcp_caseload(inputs.ehcp, kind, las=las, year=settings.ehcp_year)
     plans = caseload
     if kind == "ap" and settings.ap_need == "placements":
         caseload, placements_method = ap_need_caseload(inputs, las, plans, f"SEN2 time_period {year}")
@@ -347,6 +362,10 @@ def kind_demand(inputs: StudyInputs, kind: str, settings: Settings, children: Ch
         f"the responsible LA) apportioned to its LSOAs by {weighting}, and within an LSOA across ages by its "
         f"children of each age ({children.method})."
     )
+    if earlier:
+        method += (f" SEN2 time_period {year} gives no figure (missing or suppressed) for "
+                   + ", ".join(f"{la} (its latest earlier count, time_period {period}, is used)"
+                               for la, period in sorted(earlier.items())) + ".")
     if kind == "ap" and settings.ap_need == "placements":
         method = (f"{placements_method}, apportioned to LSOAs by {weighting}, and within an LSOA across ages by its "
                   f"children of each age ({children.method}). {AP_NEED_CAVEAT}")

@@ -226,6 +226,9 @@ def _fit(series: pd.DataFrame, until: int) -> pd.DataFrame:
     rows = rows.assign(x=rows["x"] - grouped["x"].transform("mean"), z=rows["z"] - grouped["z"].transform("mean"))
     sums = rows.assign(xx=rows["x"] ** 2, xz=rows["x"] * rows["z"]).groupby(keys)[["xx", "xz"]].sum()
     sums = sums[sums["xx"] > 0]
+    if sums.empty:  # no LA and kind has a complete series to fit (e.g. one LA whose latest count is missing)
+        return pd.DataFrame({"la_gss": pd.Series(dtype=object), "kind": pd.Series(dtype=object),
+                             "local_growth": pd.Series(dtype="float64"), "local_se": pd.Series(dtype="float64")})
     slope = sums["xz"] / sums["xx"]
     rows = rows.join(slope.rename("slope"), on=keys, how="inner")
     residual = (rows["z"] - rows["slope"] * rows["x"]) ** 2

@@ -92,7 +92,8 @@ def forecast_png(table: pd.DataFrame, kind: str, path: Path, *, ca: pd.DataFrame
         frame = frame.sort_values("year")
         seen = frame[frame["observed"].astype(bool)]
         ahead = pd.concat([seen.tail(1), frame[~frame["observed"].astype(bool)]])
-        axes.fill_between(ahead["year"], ahead["lower"], ahead["upper"], color=_PROJECTED, alpha=0.15, linewidth=0,
+        axes.fill_between(ahead["year"].astype("float64"), pd.to_numeric(ahead["lower"], errors="coerce"),
+                          pd.to_numeric(ahead["upper"], errors="coerce"), color=_PROJECTED, alpha=0.15, linewidth=0,
                           label="80% band")
         axes.plot(seen["year"], seen["need"], color=_OBSERVED, marker="o", markersize=3, label="EHC plans (SEN2)")
         axes.plot(ahead["year"], ahead["need"], color=_PROJECTED, linestyle="--", label="projected")
