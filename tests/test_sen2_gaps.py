@@ -45,3 +45,14 @@ def test_the_forecast_of_an_la_with_a_missing_latest_count_shows_the_gap_not_a_c
     forecast = study_forecast(load_national(la="E06000012", buffer_miles=0), horizon=2030).table
     special = forecast[(forecast["kind"] == "special") & forecast["observed"].astype(bool)].set_index("year")
     assert special.loc[2024, "need"] == 489 and pd.isna(special.loc[2025, "need"])
+
+
+def test_the_forecast_table_says_no_data_for_an_la_with_no_projection():
+    from gapmap.engine.projection import forecast_results
+    from gapmap.render.forecast import forecast_rows
+
+    inputs = load_national(la=["E06000012", "E06000013"], buffer_miles=0)  # North East and North Lincolnshire
+    results = forecast_results(analyse(inputs, Settings(kinds=("special",))), horizon=2030)
+    rows = forecast_rows(results, "special").set_index("Local authority")
+    assert rows.loc["North East Lincolnshire", "More places needed by 2030"] == "no data"
+    assert rows.loc["North Lincolnshire", "More places needed by 2030"] != "no data"

@@ -143,6 +143,12 @@ def _whole(value: float) -> str:
     return "no data" if pd.isna(value) else f"{round(float(value)):,}"
 
 
+def _at(group: pd.DataFrame, year: int) -> pd.Series:
+    """The row of ``year``, or a row of blanks when the forecast has none (shown as "no data")."""
+    found = group[group["year"] == year]
+    return found.iloc[0] if len(found) else pd.Series(np.nan, index=group.columns)
+
+
 def forecast_rows(results: Results, kind: str) -> pd.DataFrame:
     """The short table beside a kind's chart: per LA and pooled, need now and at the horizon against places.
 
@@ -177,8 +183,7 @@ def forecast_rows(results: Results, kind: str) -> pd.DataFrame:
     out = []
     for frame in (rows, pooled):
         for name, group in frame.groupby("la_name", sort=True):
-            now = group[group["year"] == latest].iloc[0]
-            end = group[group["year"] == horizon].iloc[0]
+            now, end = _at(group, latest), _at(group, horizon)  # no row: no projection (e.g. a gap in SEN2)
             needed = end["places_needed"]
             if "first_year_over" in group.columns:
                 first = group["first_year_over"].dropna()
