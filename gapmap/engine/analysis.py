@@ -32,7 +32,10 @@ from gapmap.labels import sectors_note
 from gapmap.settings import Settings
 from gapmap.vintage import resolve_ehcp_year, vintage_table, vintage_warnings
 
-DISTANCE_METHOD = "straight line between LSOA centroid and school postcode centroid, EPSG:27700"
+DISTANCE_METHOD = (
+    "straight line between the LSOA centroid and the school's location (its GIAS point, or its postcode centroid: "
+    "see School locations in the data years), EPSG:27700"
+)
 
 #: Per-site metric columns added to the provision table.
 SITE_COLUMNS = ("catchment_demand", "catchment_ratio", "nearest_demand", "nearest_demand_other_la")
