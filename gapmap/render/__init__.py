@@ -6,8 +6,9 @@ only when something is drawn, not with ``import gapmap.render.<module>``.
 
 from __future__ import annotations
 
-from importlib import import_module
 from typing import TYPE_CHECKING
+
+from gapmap._lazy import lazy_names
 
 if TYPE_CHECKING:
     from gapmap.render.maps import MapPage, map_pages, overview_map, study_map
@@ -27,9 +28,4 @@ _HOMES = {
 
 __all__ = sorted(_HOMES)
 
-
-def __getattr__(name: str) -> object:
-    """Import a public name from its module on first use."""
-    if name not in _HOMES:
-        raise AttributeError(f"module 'gapmap.render' has no attribute {name!r}")
-    return getattr(import_module(f"gapmap.render.{_HOMES[name]}"), name)
+__getattr__ = lazy_names(__name__, _HOMES)

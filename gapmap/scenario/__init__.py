@@ -11,8 +11,9 @@ The names below are imported on first use, so that ``import gapmap.scenario.cli`
 
 from __future__ import annotations
 
-from importlib import import_module
 from typing import TYPE_CHECKING
+
+from gapmap._lazy import lazy_names
 
 if TYPE_CHECKING:
     from gapmap.scenario.comparison import Comparison, compare
@@ -37,9 +38,4 @@ _HOMES = {
 
 __all__ = sorted(_HOMES)
 
-
-def __getattr__(name: str) -> object:
-    """Import a public name from its module on first use."""
-    if name not in _HOMES:
-        raise AttributeError(f"module 'gapmap.scenario' has no attribute {name!r}")
-    return getattr(import_module(f"gapmap.scenario.{_HOMES[name]}"), name)
+__getattr__ = lazy_names(__name__, _HOMES)
