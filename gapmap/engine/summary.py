@@ -12,6 +12,7 @@ case for shared provision.
 from __future__ import annotations
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 
 from gapmap.settings import Settings, band_label
@@ -23,56 +24,66 @@ SUMMED = (
 )
 
 
-def _ratio(numerator: pd.Series, denominator: pd.Series) -> pd.Series:
+def _ratio(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
     """``numerator / denominator``, NaN where the denominator is 0 (documented as blank)."""
-    return (numerator / denominator.where(denominator > 0)).astype("float64")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(denominator > 0, numerator / denominator, np.nan)
 
 
-def _kind_sums(lsoa: pd.DataFrame, kind: str, settings: Settings, by: pd.Series) -> pd.DataFrame:
+def _sums(positions: np.ndarray, size: int, columns: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Each column summed by position (``-1``: outside every group): one figure per group, 0 where it has none."""
+    inside = positions >= 0
+    where = positions[inside]
+    return {name: np.bincount(where, weights=np.nan_to_num(values[inside].astype("float64")), minlength=size)
+            for name, values in columns.items()}
+
+
+def _kind_sums(lsoa: pd.DataFrame, kind: str, settings: Settings, las: set[str]) -> dict[str, np.ndarray]:
+    """Per-LSOA columns of one kind to sum by resident LA."""
     columns = [f"{kind}_{name}" for name in SUMMED]
     columns += [f"{kind}_demand_beyond_{band_label(miles)}" for miles in settings.distance_bands_miles]
-    demand = lsoa[f"{kind}_demand"]
+    demand = lsoa[f"{kind}_demand"].to_numpy(dtype="float64")
     nearest = lsoa[f"{kind}_nearest_la"]
-    outside = (nearest.notna() & ~nearest.isin(set(by.astype(str)))).fillna(False).astype(bool)
-    extra = pd.DataFrame(
-        {
-            f"{kind}_demand_nearest_in_other_la": demand.where(lsoa[f"{kind}_cross_la"], 0),
-            f"{kind}_demand_nearest_outside_area": demand.where(outside, 0),
-            f"{kind}_accessible_places": demand * lsoa[f"{kind}_2sfca"].fillna(0),
-        }
-    )
-    return pd.concat([lsoa[columns], extra], axis=1).groupby(by).sum()
+    outside = (nearest.notna() & ~nearest.isin(las)).fillna(False).to_numpy(dtype=bool)
+    values = {column: lsoa[column].to_numpy() for column in columns}
+    values[f"{kind}_demand_nearest_in_other_la"] = np.where(lsoa[f"{kind}_cross_la"].to_numpy(dtype=bool), demand, 0)
+    values[f"{kind}_demand_nearest_outside_area"] = np.where(outside, demand, 0)
+    values[f"{kind}_accessible_places"] = demand * np.nan_to_num(lsoa[f"{kind}_2sfca"].to_numpy(dtype="float64"))
+    return values
 
 
-def _places(provision: pd.DataFrame, kind: str) -> pd.DataFrame:
-    rows = provision[provision["kind"].eq(kind).fillna(False).to_numpy(dtype=bool) & provision["analysed"].to_numpy()]
-    rows = rows.assign(proxy_places=rows["places"].where(rows["places_proxy"], 0))
-    grouped = rows.groupby("la_gss")
-    return pd.DataFrame(
-        {
-            f"{kind}_sites": grouped.size(),
-            f"{kind}_pupils": grouped["pupils"].sum(),
-            f"{kind}_places": grouped["places"].sum(),
-            f"{kind}_places_proxy": grouped["proxy_places"].sum(),
-            f"{kind}_other_la_demand_nearest_here": grouped["nearest_demand_other_la"].sum(),
-        }
-    )
+def _places(provision: pd.DataFrame, kind: str) -> dict[str, np.ndarray]:
+    """Per-site columns of one kind to sum by the LA where the provision sits (0 for other rows)."""
+    rows = provision["kind"].eq(kind).fillna(False).to_numpy(dtype=bool) & provision["analysed"].to_numpy(dtype=bool)
+    places = provision["places"].to_numpy(dtype="float64")
+    return {
+        f"{kind}_sites": rows.astype("float64"),
+        f"{kind}_pupils": np.where(rows, provision["pupils"].to_numpy(dtype="float64", na_value=0), 0),
+        f"{kind}_places": np.where(rows, places, 0),
+        f"{kind}_places_proxy": np.where(rows & provision["places_proxy"].to_numpy(dtype=bool), places, 0),
+        f"{kind}_other_la_demand_nearest_here": np.where(
+            rows, provision["nearest_demand_other_la"].to_numpy(dtype="float64"), 0),
+    }
 
 
 def _ratios(table: pd.DataFrame, kind: str) -> pd.DataFrame:
     """Ratio, shortfall and share columns of one kind, from the summed columns of ``table``."""
-    demand = table[f"{kind}_demand"]
+    def column(name: str) -> np.ndarray:
+        return table[name].to_numpy(dtype="float64")
+
+    demand, places = column(f"{kind}_demand"), column(f"{kind}_places")
     return pd.DataFrame(
         {
-            f"{kind}_share_beyond": _ratio(table[f"{kind}_children_beyond"], table["children_0_15"]).round(4),
-            f"{kind}_ratio": _ratio(table[f"{kind}_places"], demand).round(4),
-            f"{kind}_shortfall": (demand - table[f"{kind}_places"]).clip(lower=0),
-            f"{kind}_share_beyond_statutory": _ratio(table[f"{kind}_children_beyond_statutory"],
-                                                     table[f"{kind}_children"]).round(4),
-            f"{kind}_share_need_beyond_threshold": _ratio(table[f"{kind}_need_beyond_threshold"], demand).round(4),
-            f"{kind}_share_need_beyond_statutory": _ratio(table[f"{kind}_need_beyond_statutory"], demand).round(4),
-            f"{kind}_2sfca": _ratio(table[f"{kind}_accessible_places"], demand),
-        }
+            f"{kind}_share_beyond": _ratio(column(f"{kind}_children_beyond"), column("children_0_15")).round(4),
+            f"{kind}_ratio": _ratio(places, demand).round(4),
+            f"{kind}_shortfall": np.clip(demand - places, 0, None),
+            f"{kind}_share_beyond_statutory": _ratio(column(f"{kind}_children_beyond_statutory"),
+                                                     column(f"{kind}_children")).round(4),
+            f"{kind}_share_need_beyond_threshold": _ratio(column(f"{kind}_need_beyond_threshold"), demand).round(4),
+            f"{kind}_share_need_beyond_statutory": _ratio(column(f"{kind}_need_beyond_statutory"), demand).round(4),
+            f"{kind}_2sfca": _ratio(column(f"{kind}_accessible_places"), demand),
+        },
+        index=table.index,
     )
 
 
@@ -99,24 +110,25 @@ def la_summary(
         One row per LA, polygons; column meanings in :mod:`gapmap.engine.dictionary`.
     """
     frame = las[["la_gss", "la_name", "la_code", "geometry"]].set_index("la_gss")
-    by_la = lsoa["la_gss"]
-    supply = provision[provision["sector"].isin(settings.sectors).to_numpy()]
-    parts = [
-        pd.DataFrame(
-            {
-                "lsoas": lsoa.groupby(by_la).size(),
-                "children_0_15": lsoa.groupby(by_la)["children_0_15"].sum(),
-                "sites": supply.groupby("la_gss").size(),
-                "pupils_on_roll": supply.groupby("la_gss")["pupils"].sum(),
-            }
-        )
-    ]
+    index = pd.Index(frame.index.astype(str))
+    resident = index.get_indexer(lsoa["la_gss"].astype(str))
+    provider = index.get_indexer(provision["la_gss"].astype(str))
+    supplied = provision["sector"].isin(settings.sectors).to_numpy(dtype=bool)
+    by_resident = {"lsoas": np.ones(len(lsoa)), "children_0_15": lsoa["children_0_15"].to_numpy()}
+    by_provider = {"sites": supplied.astype("float64"),
+                   "pupils_on_roll": np.where(supplied, provision["pupils"].to_numpy(dtype="float64", na_value=0), 0)}
     counts = ["lsoas", "children_0_15", "sites", "pupils_on_roll"]
+    order = list(counts)
+    names = set(index)
     for kind in settings.kinds:
-        parts += [_places(provision, kind), _kind_sums(lsoa, kind, settings, by_la)]
+        sites, resident_sums = _places(provision, kind), _kind_sums(lsoa, kind, settings, names)
+        by_provider |= sites
+        by_resident |= resident_sums
+        order += [*sites, *resident_sums]
         counts += [f"{kind}_{c}" for c in ("sites", "pupils", "places", "places_proxy", "children_beyond")]
-    table = pd.concat(parts, axis=1).reindex(frame.index).fillna(0)
-    table[counts] = table[counts].astype("int64")
+    sums = _sums(resident, len(index), by_resident) | _sums(provider, len(index), by_provider)
+    table = pd.DataFrame({name: sums[name] for name in order}, index=frame.index)
+    table[counts] = table[counts].round().astype("int64")
     table = pd.concat([table, *(_ratios(table, kind) for kind in settings.kinds)], axis=1)
     out = frame.join(table).reset_index()
     return gpd.GeoDataFrame(out, geometry="geometry", crs=las.crs)
@@ -155,10 +167,11 @@ def area_summary(las: pd.DataFrame, la_table: pd.DataFrame, settings: Settings, 
     summed = [c for c in table.columns if c not in {"la_gss", "la_name", "la_code", *keys}
               and not c.endswith(("_ratio", "_share_beyond", "_share_beyond_statutory", "_share_need_beyond_threshold",
                                   "_share_need_beyond_statutory", "_2sfca", "_shortfall"))]
-    pooled = table.groupby(keys)[summed].sum()
-    pooled.insert(0, "las", table.groupby(keys).size())
-    shortfalls = pd.DataFrame(
-        {f"{kind}_shortfall_sum_of_las": table.groupby(keys)[f"{kind}_shortfall"].sum() for kind in settings.kinds}
-    )
+    own = {f"{kind}_shortfall": f"{kind}_shortfall_sum_of_las" for kind in settings.kinds}
+    grouped = table.groupby(keys)
+    sums = grouped[[*summed, *own]].sum()
+    pooled = sums[summed]
+    pooled.insert(0, "las", grouped.size())
+    shortfalls = sums[list(own)].rename(columns=own)
     pooled = pd.concat([pooled, *(_ratios(pooled, kind) for kind in settings.kinds), shortfalls], axis=1)
     return pooled.reset_index()
