@@ -49,3 +49,13 @@ def test_edits_beyond_the_provision_run_the_full_engine(study, edit):
 
 def test_a_scenario_without_edits_is_the_baseline(study):
     _assert_same_results(study.scenario("none").run(), study.run())
+
+
+def test_a_kind_whose_demand_counts_the_provision_gets_its_demand_recomputed(ne_inputs):
+    from gapmap.settings import Settings
+
+    study = Study(inputs=ne_inputs, settings=Settings(ap_need="placements"))
+    scenario = study.scenario("close a PRU").close(urn=108565)  # its pupils on roll are part of the AP estimate
+    incremental = scenario.run()
+    _assert_same_results(incremental, scenario.run(incremental=False))
+    assert incremental.results.lsoa["ap_demand"].sum() < study.run().results.lsoa["ap_demand"].sum()

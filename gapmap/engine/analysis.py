@@ -15,7 +15,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from gapmap.engine.demand import SPECIALIST_KINDS, children_by_age, kind_demand
+from gapmap.engine.demand import SPECIALIST_KINDS, KindDemand, children_by_age, kind_demand
 from gapmap.engine.journeys import journey_metrics, journey_note, journey_sums
 from gapmap.engine.metrics import KindMetrics, kind_metrics
 from gapmap.engine.pairs import (
@@ -53,11 +53,14 @@ class KindPart:
         Its journey-time LSOA columns, when journey times are computed.
     method
         The demand method note.
+    demand
+        The kind's demand per LSOA and age.
     """
 
     metrics: KindMetrics
     journeys: pd.DataFrame | None
     method: str
+    demand: KindDemand
 
 
 @dataclass(frozen=True)
@@ -195,7 +198,7 @@ def _provision_table(provision: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
 
 
 def analyse(inputs: StudyInputs, settings: Settings | None = None, *,
-            reuse: Mapping[str, KindPart] | None = None) -> Results:
+            reuse: Mapping[str, KindPart] | None = None, demands: Mapping[str, KindDemand] | None = None) -> Results:
     """Run the gap analysis on one study area.
 
     Parameters
@@ -208,6 +211,10 @@ def analyse(inputs: StudyInputs, settings: Settings | None = None, *,
         Kind -> part of an earlier analysis (its ``parts``) of the same LSOAs,
         need and settings whose provision of that kind was the same: taken as
         it is instead of being recomputed (see :mod:`gapmap.scenario.incremental`).
+    demands
+        Kind -> demand of an earlier analysis of the same LSOAs, need and
+        settings, for kinds whose demand does not depend on the provision
+        (see :func:`gapmap.engine.demand.demand_uses_provision`).
 
     Returns
     -------
@@ -245,13 +252,14 @@ def analyse(inputs: StudyInputs, settings: Settings | None = None, *,
         part = (reuse or {}).get(kind)
         if part is None:
             sites = suitable_sites(provision, kind, settings)
-            demand = kind_demand(inputs, kind, settings, children)
+            demand = (demands or {}).get(kind) or kind_demand(inputs, kind, settings, children)
             part = KindPart(
                 metrics=kind_metrics(kind, origins=origins, lsoa_la=resident, children_0_15=children_0_15,
                                      sites=sites, demand=demand, settings=settings, backend=backend),
                 journeys=None if journeys is None else journey_metrics(
                     kind, origins=origins, sites=sites, demand=demand, backend=journeys).reset_index(drop=True),
                 method=demand.method,
+                demand=demand,
             )
         parts[kind], metrics = part, part.metrics
         columns.append(metrics.lsoa.reset_index(drop=True))

@@ -310,6 +310,19 @@ def apportion(caseload: pd.Series, la_of_lsoa: pd.Series, weight: np.ndarray) ->
     return share * caseload.reindex(la).fillna(0).to_numpy()
 
 
+def demand_uses_provision(kind: str, settings: Settings) -> bool:
+    """Whether the demand for ``kind`` depends on the provision table (so an edit of the provision changes it).
+
+    Only the AP estimate from placements does: it counts the pupils on roll in AP schools.
+
+    Examples
+    --------
+    >>> demand_uses_provision("ap", Settings(ap_need="placements")), demand_uses_provision("ap", Settings())
+    (True, False)
+    """
+    return kind == "ap" and settings.ap_need == "placements"
+
+
 def kind_demand(inputs: StudyInputs, kind: str, settings: Settings, children: ChildrenByAge) -> KindDemand:
     """Demand for ``kind`` per LSOA and age.
 

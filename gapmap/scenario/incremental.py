@@ -4,7 +4,8 @@ Edits that open, close or expand provision change the provision table and
 nothing else; every kind whose suitable sites they leave alone has exactly the
 baseline's nearest sites, distances, floating catchments and need table.
 :func:`run_from_baseline` hands those kinds' parts of the baseline analysis to
-:func:`gapmap.engine.analyse`, which recomputes the others and every summary:
+:func:`gapmap.engine.analyse`, which recomputes the others (with the baseline's
+demand, unless the demand itself counts the provision) and every summary:
 the results equal a full analysis of the edited inputs.  Edits that change the
 LSOAs, the need or the settings (population, thresholds) fall back to the full
 engine.
@@ -18,6 +19,7 @@ import numpy as np
 
 from gapmap.engine import analyse
 from gapmap.engine.analysis import Results
+from gapmap.engine.demand import demand_uses_provision
 from gapmap.inputs import StudyInputs
 from gapmap.scenario.reach import row_keys
 from gapmap.settings import Settings
@@ -95,4 +97,6 @@ def run_from_baseline(baseline: Results, inputs: StudyInputs, settings: Settings
     """
     changed = changed_kinds(baseline.inputs, inputs)
     reuse = {kind: part for kind, part in baseline.parts.items() if kind not in changed}
-    return analyse(inputs, settings, reuse=reuse)
+    demands = {kind: part.demand for kind, part in baseline.parts.items()
+               if kind in changed and not demand_uses_provision(kind, settings)}
+    return analyse(inputs, settings, reuse=reuse, demands=demands)
