@@ -9,6 +9,7 @@ from gapmap.engine import analyse
 from gapmap.engine._kind_data import existing_sites, kind_demand, origins
 from gapmap.engine.candidates import candidate_sites
 from gapmap.engine.costs import CarTime
+from gapmap.engine.demand import children_by_age
 from gapmap.engine.journeys import CATCHMENT_MIN
 from gapmap.engine.opportunities import OBJECTIVES, OpportunityOptions, site_opportunities
 from gapmap.settings import Settings
@@ -30,10 +31,15 @@ def test_the_time_plan_picks_the_single_best_site_by_brute_force(timed):
                                     exclude=fixed.index, ages=timed.settings.age_range("special"))
     points = origins(timed)[["x", "y"]].to_numpy(float)
     weights = kind_demand(timed, "special").weights.reindex(origins(timed).index).to_numpy()
+    ages = np.arange(4, 16)  # a host takes only need of the ages it serves: split each LSOA's need by age
+    kids = children_by_age(timed.inputs.lsoas).of(range(4, 16), kind="special")  # the population's split by age
+    by_age = weights[:, None] * kids / np.where(kids.sum(axis=1) > 0, kids.sum(axis=1), 1)[:, None]
+    low, high = candidates["age_low"].to_numpy()[:, None], candidates["age_high"].to_numpy()[:, None]
+    serves = (low <= ages) & (ages <= high)
     before = car_minutes(points, fixed[["x", "y"]].to_numpy(float)).min(axis=1)
     reach = car_minutes(points, candidates[["x", "y"]].to_numpy(float)) <= CATCHMENT_MIN
     newly = reach & (before > CATCHMENT_MIN)[:, None]
-    gains = weights @ newly
+    gains = (newly * (by_age @ serves.T)).sum(axis=0)
     assert row["children_brought_within"] == pytest.approx(gains.max(), rel=1e-9)
     assert gains[candidates.index.get_loc(row["location"])] == pytest.approx(gains.max(), rel=1e-9)
     assert row["plan_children_within"] == pytest.approx(weights[before <= CATCHMENT_MIN].sum() + gains.max())

@@ -136,3 +136,13 @@ def test_default_workers_use_a_pool_only_when_the_sweep_is_long_enough_to_gain(m
     result = sweep(mixed, progress=False)
     assert chosen == [workers]  # the first scenario ran here, timed; the rest on `workers` processes
     pd.testing.assert_frame_equal(result.table, serial.table)
+
+
+def test_each_site_at_a_host_serves_the_hosts_ages_within_the_kinds(study):
+    # Ages on roll (the embedded data has no statutory ages): URN 108519 (a middle school) 9-12, URN 147531
+    # 11-18; special serves 4-15.
+    sites = each_site(study.scenario("base"), kind="special", places=40, urns=[108519, "147531"])
+    assert [s.edits[-1].ages for s in sites] == [(9, 12), (11, 15)]
+    given = each_site(study.scenario("base"), kind="special", places=40, urns=[108519], ages=(4, 15))
+    assert given[0].edits[-1].ages == (4, 15)
+    assert each_site(study.scenario("base"), kind="special", points=[(425000, 560000)])[0].edits[-1].ages is None

@@ -54,7 +54,8 @@ def school_candidates(provision: gpd.GeoDataFrame, kind: str, ages: range | None
     pandas.DataFrame
         Indexed by ``site_id`` (the ``provision_id``), in ``provision_id``
         order: ``name``, ``la_gss``, ``candidate_type`` (e.g. ``"host school
-        (mainstream_primary)"``), ``reference`` (``"URN 123456"``), ``x``, ``y``.
+        (mainstream_primary)"``), ``reference`` (``"URN 123456"``), ``age_low``
+        and ``age_high`` (the ages it serves, NaN when unknown), ``x``, ``y``.
     """
     host = (
         provision["kind"].isin([k for k in HOST_KINDS if k != kind]).fillna(False).to_numpy(dtype=bool)
@@ -63,18 +64,20 @@ def school_candidates(provision: gpd.GeoDataFrame, kind: str, ages: range | None
         & provision.geometry.notna().to_numpy()
         & ~outside_study_area(provision)
     )
+    served = age_ranges(provision)
+    low = served["age_low"].astype("Float64").to_numpy(dtype="float64", na_value=np.nan)
+    high = served["age_high"].astype("Float64").to_numpy(dtype="float64", na_value=np.nan)
     if ages is not None:
-        served = age_ranges(provision)
-        low = served["age_low"].astype("Float64").fillna(np.inf).to_numpy(dtype="float64")
-        high = served["age_high"].astype("Float64").fillna(-np.inf).to_numpy(dtype="float64")
-        host &= (low <= ages.stop - 1) & (high >= ages.start)
-    rows = provision[host].sort_values("provision_id", kind="stable")
+        host &= (low <= ages.stop - 1) & (high >= ages.start)  # unknown ages (NaN) never qualify
+    rows = provision.assign(age_low=low, age_high=high)[host].sort_values("provision_id", kind="stable")
     return pd.DataFrame(
         {
             "name": rows["name"].astype(str).to_numpy(dtype=object),
             "la_gss": rows["la_gss"].astype(str).to_numpy(dtype=object),
             "candidate_type": [f"host school ({k})" for k in rows["kind"].astype(str)],
             "reference": [f"URN {u}" for u in rows["urn"].astype(str)],
+            "age_low": rows["age_low"].to_numpy(dtype="float64"),
+            "age_high": rows["age_high"].to_numpy(dtype="float64"),
             "x": rows.geometry.x.to_numpy(dtype="float64"),
             "y": rows.geometry.y.to_numpy(dtype="float64"),
         },
@@ -98,7 +101,8 @@ def grid_candidates(las: gpd.GeoDataFrame, *, spacing_m: float = DEFAULT_GRID_M)
         Indexed by ``site_id``, the 6-figure OS grid reference of the cell
         centre (e.g. ``"NZ 250 650"``), west to east within south to north:
         ``name`` (``"2 km grid cell"``), ``la_gss``, ``candidate_type``,
-        ``reference`` (``"grid reference NZ 250 650"``), ``x``, ``y``.
+        ``reference`` (``"grid reference NZ 250 650"``), ``age_low`` and
+        ``age_high`` (NaN: a new site there can serve any age), ``x``, ``y``.
 
     Raises
     ------
@@ -121,7 +125,7 @@ def grid_candidates(las: gpd.GeoDataFrame, *, spacing_m: float = DEFAULT_GRID_M)
     refs = [os_grid_reference(x, y) for x, y in zip(gx[keep], gy[keep])]
     return pd.DataFrame(
         {"name": label, "la_gss": la, "candidate_type": label, "reference": [f"grid reference {r}" for r in refs],
-         "x": gx[keep], "y": gy[keep]},
+         "age_low": np.nan, "age_high": np.nan, "x": gx[keep], "y": gy[keep]},
         index=pd.Index(refs, name="site_id", dtype=object),
     )
 

@@ -21,7 +21,8 @@ threshold :math:`r` (:math:`b_i > r \ge d_i`) and with the child-miles it saves,
 :math:`\sum_i w_i (b_i - d_i) / 1609.344` over LSOAs assigned to it, so rows
 add up to the plan's totals.  Its estimated places count only that need newly
 brought within reach, never need already within reach of existing provision.
-Host schools must serve some of the kind's ages, and an alternative provision
+Host schools must serve some of the kind's ages and reach only the need in
+the ages they serve (:mod:`gapmap.engine.site_ages`), and an alternative provision
 site must newly bring at least ``min_ap_children`` children within reach (a
 plan's smaller sites are dropped, with a note saying so).  An indicative annual transport saving is shown
 only when the user sets a cost per pupil-mile (child-miles saved x 2 journeys
@@ -46,10 +47,12 @@ from gapmap.engine._kind_data import (
 from gapmap.engine.analysis import Results
 from gapmap.engine.candidates import DEFAULT_GRID_M, candidate_sites
 from gapmap.engine.costs import CostBackend, StraightLine
+from gapmap.engine.demand import children_by_age
 from gapmap.engine.cover import DEFAULT_TIME_LIMIT_S, CoverResult, max_cover
 from gapmap.engine.median import p_median
 from gapmap.engine.journeys import CATCHMENT_MIN
 from gapmap.engine.pairs import cost_backend, journey_backend
+from gapmap.engine.site_ages import AgeBands, age_bands
 from gapmap.errors import InputError
 from gapmap.model import CRS
 from gapmap.options import CANDIDATE_SETS, MIN_AP_CHILDREN
@@ -224,6 +227,8 @@ def _kind_opportunities(
     miles = radius / METRES_PER_MILE
     backend = cost_backend(results.settings)
     points = origins(results)
+    ages = results.settings.age_range(kind)  # a host reaches only the need in the ages it serves
+    bands = age_bands(candidates, ages, demand.weights, children_by_age(results.inputs.lsoas).of(ages, kind=kind))
     base = backend.nearest(points, fixed[["x", "y"]]) if len(fixed) else pd.DataFrame(
         {"dest": pd.Series(pd.NA, index=points.index, dtype="object"), "cost": np.nan}, index=points.index)
     base_cost = base["cost"].to_numpy(dtype="float64")
@@ -235,21 +240,22 @@ def _kind_opportunities(
              f"measured as {backend.label}."]
 
     near = backend.costs(points, candidates[["x", "y"]], max_cost=radius)
-    cover = max_cover(demand.weights, site_ids, pd.concat([fixed_pairs[fixed_pairs["cost"] <= radius], near]),
-                      radius=radius, p=options.sites, fixed=list(fixed.index), time_limit=options.time_limit_s)
+    weights, pairs = bands.problem(near, fixed_pairs[fixed_pairs["cost"] <= radius])
+    cover = max_cover(weights, site_ids, pairs, radius=radius, p=options.sites, fixed=list(fixed.index),
+                      time_limit=options.time_limit_s)
     notes.append(f"Site opportunities, {kind}, {OBJECTIVES['cover']} within {miles:g} miles: {cover.message} "
                  f"Proven gap {cover.gap:.2%}.")
 
     cap = float(np.nanmax(base_cost)) if np.isfinite(base_cost).any() else _diagonal(points)
     baseline = np.where(np.isfinite(base_cost), np.minimum(base_cost, cap), cap)
     nearer = _pairs_nearer(backend, points, candidates[["x", "y"]], baseline)
-    median = p_median(demand.weights, site_ids, pd.concat([fixed_pairs, nearer]), p=options.sites,
-                      fixed=list(fixed.index), max_cost=cap, method=options.median_method,
-                      time_limit=options.time_limit_s)
+    weights, pairs = bands.problem(nearer, fixed_pairs)
+    median = p_median(weights, site_ids, pairs, p=options.sites, fixed=list(fixed.index), max_cost=cap,
+                      method=options.median_method, time_limit=options.time_limit_s)
     notes.append(f"Site opportunities, {kind}, {OBJECTIVES['distance']}, each child's distance capped at "
                  f"{cap / METRES_PER_MILE:.1f} miles: {median.message} Proven gap {median.gap:.2%}.")
 
-    context = _Context(results, kind, demand, candidates, base_cost, radius, backend, points, options)
+    context = _Context(results, kind, demand, candidates, base_cost, radius, backend, points, options, bands)
     fewest = options.min_ap_children if kind == "ap" else 0.0
     plans = [(context, "cover", cover), (context, "distance", median)]
     journeys = journey_backend(results.settings)
@@ -274,8 +280,9 @@ def _time_plan(context: _Context, journeys: CostBackend, fixed: pd.DataFrame) ->
     fixed_pairs = pd.DataFrame({"origin": points.index, "dest": base["dest"].to_numpy(dtype=object), "cost": base_cost})
     fixed_pairs = fixed_pairs[np.isfinite(base_cost) & (base_cost <= CATCHMENT_MIN)]
     near = journeys.costs(points, candidates[["x", "y"]], max_cost=CATCHMENT_MIN)
-    cover = max_cover(context.demand.weights, list(candidates.index), pd.concat([fixed_pairs, near]),
-                      radius=CATCHMENT_MIN, p=options.sites, fixed=list(fixed.index), time_limit=options.time_limit_s)
+    weights, pairs = context.bands.problem(near, fixed_pairs)
+    cover = max_cover(weights, list(candidates.index), pairs, radius=CATCHMENT_MIN, p=options.sites,
+                      fixed=list(fixed.index), time_limit=options.time_limit_s)
     note = (f"Site opportunities, {context.kind}, {OBJECTIVES['time']}, measured as {journeys.label}: "
             f"{cover.message} Proven gap {cover.gap:.2%}.")
     return replace(context, base_cost=base_cost, radius=CATCHMENT_MIN, backend=journeys), cover, note
@@ -361,6 +368,7 @@ class _Context:
     backend: CostBackend
     points: pd.DataFrame
     options: OpportunityOptions
+    bands: AgeBands
 
     @property
     def timed(self) -> bool:
@@ -376,18 +384,18 @@ class _Context:
         """One row per chosen site, ranked (see :func:`site_opportunities`)."""
         if not sites:
             return []
-        w = self.demand.weights.to_numpy()
-        before = np.where(np.isfinite(self.base_cost), self.base_cost, np.inf)
-        found = self.backend.nearest(self.points, self.candidates.loc[list(sites), ["x", "y"]])
-        after = found["cost"].to_numpy(dtype="float64")
+        w = self.bands.flat  # per LSOA and age band (:mod:`gapmap.engine.site_ages`)
+        repeat = self.bands.count
+        before = np.repeat(np.where(np.isfinite(self.base_cost), self.base_cost, np.inf), repeat)
+        after, nearest = self.bands.nearest(self.backend, self.points, self.candidates.loc[list(sites), ["x", "y"]])
         takes = after < before
-        dest = np.where(takes, found["dest"].to_numpy(dtype=object), None)
+        dest = np.where(takes, nearest, None)
         brought = takes & (before > self.radius) & (after <= self.radius)
         saved = np.zeros(len(w))
         known = takes & np.isfinite(before)
         saved[known] = w[known] * (before[known] - after[known]) / (1.0 if self.timed else METRES_PER_MILE)
-        la = self.results.lsoa["la_gss"].astype(str).to_numpy(dtype=object)
-        within_after = float(w[np.minimum(before, after) <= self.radius].sum())
+        la = np.repeat(self.results.lsoa["la_gss"].astype(str).to_numpy(dtype=object), repeat)
+        within_after = float(w[np.fmin(before, after) <= self.radius].sum())
         names = la_names(self.results)
         rows = []
         for order, site in enumerate(sites):

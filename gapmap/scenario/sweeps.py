@@ -25,6 +25,7 @@ from tqdm.auto import tqdm
 
 from gapmap.engine import analyse
 from gapmap.engine.candidates import outside_study_area
+from gapmap.engine.supply import age_ranges
 from gapmap.errors import InputError
 from gapmap.inputs import StudyInputs
 from gapmap.model import KIND_LABELS
@@ -71,7 +72,10 @@ def each_site(
     base
         Edits common to every scenario (often none).
     kind, places, needs, ages
-        The new provision, as for :meth:`Scenario.add_provision`.
+        The new provision, as for :meth:`Scenario.add_provision`.  Without
+        ``ages``, provision at a host school serves the ages the host serves
+        within the kind's ages (statutory, else on roll), so it is credited
+        only with need of those ages.
     at
         Candidates are every site of this kind in the study, e.g.
         ``"mainstream_secondary"`` (hosts for a unit), in provision id order.
@@ -113,15 +117,35 @@ def each_site(
     common = dict(kind=kind, places=places, needs=needs, ages=ages)
     where: list[tuple[str, dict[str, object]]]
     if urns is not None:
-        where = [(f"URN {u}", dict(urn=u)) for u in urns]
+        served = {} if ages is not None else _host_ages(base, kind, urns)
+        where = [(f"URN {u}", dict(urn=u, **({"ages": served[str(u).strip()]} if str(u).strip() in served else {})))
+                 for u in urns]
     elif postcodes is not None:
         where = [(str(p).upper(), dict(postcode=p)) for p in postcodes]
     else:
         where = [(f"({p[0]:.0f}, {p[1]:.0f})", dict(point=p)) for p in points or ()]
     return [
-        replace(base.add_provision(**common, **location), name=f"{kind} at {label}")  # type: ignore[arg-type]
+        replace(base.add_provision(**{**common, **location}), name=f"{kind} at {label}")  # type: ignore[arg-type]
         for label, location in where[:limit]
     ]
+
+
+def _host_ages(base: Scenario, kind: str, urns: Sequence[int | str]) -> dict[str, tuple[int, int]]:
+    """Ages new provision of ``kind`` at each host serves: the host's ages within the kind's (hosts of known ages)."""
+    provision = base.inputs.provision
+    served = age_ranges(provision).assign(provision_id=provision["provision_id"].astype(str).to_numpy(object))
+    served = served.dropna(subset=["age_low", "age_high"]).drop_duplicates("provision_id").set_index("provision_id")
+    if kind not in base.settings.ages:  # add_provision says why the kind is invalid
+        return {}
+    kind_ages = base.settings.age_range(kind)
+    out = {}
+    for urn in (str(u).strip() for u in urns):
+        if urn in served.index:
+            low, high = int(served.at[urn, "age_low"]), int(served.at[urn, "age_high"])
+            if low <= kind_ages.stop - 1 and high >= kind_ages.start:  # the overlap, else the host's own ages
+                low, high = max(low, kind_ages.start), min(high, kind_ages.stop - 1)
+            out[urn] = (low, high)
+    return out
 
 
 def each_threshold(
