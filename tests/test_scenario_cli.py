@@ -76,7 +76,10 @@ def test_sweep_writes_a_ranking(tmp_path):
     folder = tmp_path / "maps" / "north-east" / "scenarios" / "special-unit-sites"
     ranking = pd.read_csv(folder / "ranking.csv")
     assert list(ranking["site_id"]) == ["147531-NEW", "136971-NEW"]
-    assert list(ranking["children_beyond_change"]) == [-7131, -6885]
+    assert list(ranking["need_beyond_threshold_change"].round()) == [-65, -64]  # need first
+    assert list(ranking["children_beyond_change"]) == [-7131, -6885]  # all children: context
+    assert "1. special at URN 147531: about -65 (beyond the walking distance for their age: about -65; all " \
+           "children aged 0-15, context: -7,131)" in result.output
     assert len(pd.read_csv(folder / "sweep.csv")) == 2 * 2 * 7  # scenarios x kinds x LAs
 
 

@@ -81,6 +81,86 @@ def _nearest_by_group(
     return costs, positions
 
 
+def need_groups(demand: KindDemand) -> tuple[np.ndarray, tuple[str | None, ...], np.ndarray]:
+    """The kind's ages, need types and demand per LSOA, age and need type (``by_group``).
+
+    Parameters
+    ----------
+    demand
+        Demand of the kind per LSOA and age (and need shares, when split by need).
+
+    Returns
+    -------
+    ages : numpy.ndarray
+        The kind's ages.
+    needs : tuple
+        Need codes, or ``(None,)`` when demand is not split by need.
+    by_group : numpy.ndarray
+        LSOAs x ages x needs.
+    """
+    ages = np.asarray(list(demand.ages))
+    needs = demand.needs if demand.need_shares is not None else (None,)
+    shares = demand.need_shares if demand.need_shares is not None else np.ones((demand.demand.shape[0], 1))
+    return ages, needs, demand.demand[:, :, None] * shares[:, None, :]
+
+
+def group_masks(table: pd.DataFrame, ages: np.ndarray, needs: tuple[str | None, ...]) -> list[np.ndarray]:
+    """Which sites suit each (age, need type), age-major: the site masks of the need figures."""
+    age_masks = [serves_age(table["age_low"], table["age_high"], int(a)) for a in ages]
+    need_masks = [serves_need(table["needs"], need) for need in needs]
+    return [a & m for a in age_masks for m in need_masks]
+
+
+def nearest_by_need(backend: CostBackend, origins: pd.DataFrame, sites: Sites, ages: np.ndarray,
+                    needs: tuple[str | None, ...]) -> tuple[np.ndarray, np.ndarray]:
+    """Cost to, and position of, the nearest suitable site per LSOA, age and need type.
+
+    Parameters
+    ----------
+    backend
+        Cost backend.
+    origins
+        LSOA centroids.
+    sites
+        Provision of the kind.
+    ages, needs
+        As :func:`need_groups` returns.
+
+    Returns
+    -------
+    cost, position : numpy.ndarray
+        LSOAs x ages x needs (NaN and -1 where no site suits).
+    """
+    cost, pos = _nearest_by_group(backend, origins, sites, group_masks(sites.table, ages, needs))
+    shape = (len(origins), len(ages), len(needs))
+    return cost.reshape(shape), pos.reshape(shape)
+
+
+def need_beyond(by_group: np.ndarray, need_cost: np.ndarray, *, threshold: float,
+                statutory: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Need per LSOA beyond the kind's flat threshold, and beyond the walking distance for the child's age.
+
+    Parameters
+    ----------
+    by_group
+        Demand, LSOAs x ages x needs.
+    need_cost
+        Cost to the nearest suitable site, same shape (NaN: none, counted beyond).
+    threshold
+        The kind's flat distance, metres.
+    statutory
+        Walking distance per age, metres (not finite: no rule for that age, never counted).
+
+    Returns
+    -------
+    threshold_need, statutory_need : numpy.ndarray
+        Per LSOA (the engine's ``{kind}_need_beyond_threshold`` and ``{kind}_need_beyond_statutory``).
+    """
+    ruled = np.isfinite(statutory)
+    need_out = ~(need_cost <= statutory[None, :, None]) & ruled[None, :, None]
+    return (by_group * ~(need_cost <= threshold)).sum(axis=(1, 2)), (by_group * need_out).sum(axis=(1, 2))
+
+
 def kind_metrics(
     kind: str,
     *,
@@ -123,11 +203,9 @@ def kind_metrics(
     out: dict[str, object] = {}
 
     # Nearest suitable provision: of the kind (any age it serves), then per age (and need type).
-    ages = np.asarray(list(demand.ages))
-    needs = demand.needs if demand.need_shares is not None else (None,)
+    ages, needs, by_group = need_groups(demand)
     age_masks = [serves_age(table["age_low"], table["age_high"], int(a)) for a in ages]
-    need_masks = [serves_need(table["needs"], need) for need in needs]
-    groups = [np.ones(len(table), dtype=bool), *age_masks, *(a & m for a in age_masks for m in need_masks)]
+    groups = [np.ones(len(table), dtype=bool), *age_masks, *group_masks(table, ages, needs)]
     group_cost, group_pos = _nearest_by_group(backend, origins, sites, groups)
     cost, pos = group_cost[:, 0], group_pos[:, 0]
     age_cost = group_cost[:, 1 : 1 + len(ages)]
@@ -156,14 +234,12 @@ def kind_metrics(
     statutory = settings.rule_set.distances(ages)
     ruled = np.isfinite(statutory)
     children_out = ~(age_cost <= statutory[None, :]) & ruled[None, :]
-    shares = demand.need_shares if demand.need_shares is not None else np.ones((n, 1))
-    by_group = demand.demand[:, :, None] * shares[:, None, :]
     need_out = ~(need_cost <= statutory[None, :, None]) & ruled[None, :, None]
     out[f"{kind}_children"] = demand.children.sum(axis=1)
     out[f"{kind}_demand"] = demand.demand.sum(axis=1)
     out[f"{kind}_children_beyond_statutory"] = (demand.children * children_out).sum(axis=1)
-    out[f"{kind}_need_beyond_threshold"] = (by_group * ~(need_cost <= settings.threshold(kind))).sum(axis=(1, 2))
-    out[f"{kind}_need_beyond_statutory"] = (by_group * need_out).sum(axis=(1, 2))
+    out[f"{kind}_need_beyond_threshold"], out[f"{kind}_need_beyond_statutory"] = need_beyond(
+        by_group, need_cost, threshold=settings.threshold(kind), statutory=statutory)
     for miles in settings.distance_bands_miles:
         far = ~(need_cost <= miles * METRES_PER_MILE)
         out[f"{kind}_demand_beyond_{band_label(miles)}"] = (by_group * far).sum(axis=(1, 2))

@@ -14,6 +14,7 @@ if TYPE_CHECKING:  # the library is imported inside the commands, so that `gapma
     from distributed import Client
 
     from gapmap.scenario.files import ScenarioFile
+    from gapmap.scenario.sweeps import SweepResult
     from gapmap.study import Study
 
 _FILE = click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
@@ -102,15 +103,15 @@ def _client(address: str) -> Client:
 @click.option("--dask-scheduler", "scheduler", default=None, metavar="tcp://HOST:PORT",
               help="Run on an existing Dask cluster (its workers need gapmap installed).")
 @click.option("--method", type=click.Choice(SWEEP_METHODS), default="incremental", show_default=True,
-              help="incremental: reach figures from the baseline's nearest sites (fast); "
-                   "full: the whole engine per scenario (also demand, ratios and shortfall).")
+              help="incremental: need and reach figures from the baseline's nearest sites (fast, the engine's "
+                   "figures); full: the whole engine per scenario (also ratios and shortfall).")
 @click.option("--progress/--no-progress", default=True, show_default=True, help="Show a progress bar.")
 def sweep_command(file: Path, out: Path, data_file: Path | None, workers: int | None, scheduler: str | None,
                   method: str, progress: bool) -> None:
-    """Run every scenario of a file's `sweep` section and rank them.
+    """Run every scenario of a file's `sweep` section and rank them by estimated need brought within reach.
 
     Writes ranking.csv (one row per scenario), sweep.csv (per scenario, LA and
-    kind) and index.html.
+    kind) and index.html, and prints the top five.
     """
     from gapmap.scenario.outputs import write_sweep
     from gapmap.scenario.sweeps import sweep
@@ -124,4 +125,19 @@ def sweep_command(file: Path, out: Path, data_file: Path | None, workers: int | 
     else:
         result = sweep(scenarios, workers=workers, progress=progress, method=method)
     target = write_sweep(result, out=out, slug=study.inputs.slug, area=study.inputs.name, name=spec.name, kind=kind)
+    click.echo(_top(result, kind))
     click.echo(f"Wrote {target / 'index.html'}")
+
+
+def _top(result: SweepResult, kind: str, count: int = 5) -> str:
+    """The best scenarios in words, need first: ``1. <name>: about -65 children needing ... (...)``."""
+    from gapmap.labels import about, need_phrase, threshold_rule
+
+    ranking = result.ranking(kind=kind).head(count)
+    lines = [f"Top {len(ranking)} of {len(result.scenarios)} scenarios, by the change in estimated children needing "
+             f"{need_phrase(kind)} who live {threshold_rule(result.settings, kind)}, from the nearest suitable site:"]
+    for row in ranking.itertuples(index=False):
+        lines.append(f"{row.rank}. {row.scenario}: {about(row.need_beyond_threshold_change)} "
+                     f"(beyond the walking distance for their age: {about(row.need_beyond_statutory_change)}; "
+                     f"all children aged 0-15, context: {row.children_beyond_change:+,.0f})")
+    return "\n".join(lines)

@@ -1,10 +1,12 @@
 """Per-LA, per-kind figures of one run, and their changes between a baseline and a scenario.
 
-The reach figures come from the engine's LSOA columns (``{kind}_children_beyond``,
-``{kind}_cross_la``, ``{kind}_nearest_la``) and its suitable sites and places,
-so the full engine and the incremental sweep (:mod:`gapmap.scenario.reach`)
-aggregate them with the same code.  The engine's need-aware figures (demand,
-ratios, shortfall) are read from its LA summary when it has them.
+The need figures (``{kind}_need_beyond_threshold``, ``{kind}_need_beyond_statutory``,
+``{kind}_demand``) and the reach figures (``{kind}_children_beyond``,
+``{kind}_cross_la``, ``{kind}_nearest_la``) come from the engine's LSOA
+columns and its suitable sites and places, so the full engine and the
+incremental sweep (:mod:`gapmap.scenario.reach`) aggregate them with the same
+code.  The engine's other figures (ratios, shortfall) are read from its LA
+summary when it has them.
 """
 
 from __future__ import annotations
@@ -17,19 +19,19 @@ import pandas as pd
 from gapmap.engine.metrics import Sites
 from gapmap.settings import Settings
 
-#: Figures every run has, per LA and kind, in output order.
+#: Need figures, per LA and kind, first in the output: what a planner acts on (summed from LSOA columns).
+NEED_METRICS: tuple[str, ...] = ("need_beyond_threshold", "need_beyond_statutory", "demand")
+
+#: Figures every run has, per LA and kind, in output order (after :data:`NEED_METRICS`).
 REACH_METRICS: tuple[str, ...] = (
     "children", "sites", "places", "children_beyond", "share_beyond", "cross_la_children", "served_for_other_las",
 )
 
 #: Figures read from the engine's LA summary when it has them: name -> column pattern.
 ENGINE_METRICS: dict[str, str] = {
-    "demand": "{kind}_demand",
     "ratio": "{kind}_ratio",
     "ratio_2sfca": "{kind}_2sfca",
     "shortfall": "{kind}_shortfall",
-    "need_beyond_threshold": "{kind}_need_beyond_threshold",
-    "need_beyond_statutory": "{kind}_need_beyond_statutory",
     "demand_nearest_in_other_la": "{kind}_demand_nearest_in_other_la",
     "other_la_demand_nearest_here": "{kind}_other_la_demand_nearest_here",
 }
@@ -43,14 +45,15 @@ METRIC_LABELS: dict[str, str] = {
     "share_beyond": "children beyond as a share of children",
     "cross_la_children": "children living in the LA whose nearest site is in another LA",
     "served_for_other_las": "children living in other LAs whose nearest site is in this LA",
-    "demand": "estimated children needing the provision, living in the LA (engine)",
+    "demand": "estimated children needing the provision, living in the LA",
     "ratio": "places in the LA per estimated child in need living in it (engine)",
     "ratio_2sfca": "two-step floating catchment places per estimated child in need (engine)",
     "shortfall": "estimated need not matched by places in the LA (engine)",
-    "need_beyond_threshold": "estimated children needing the provision who live beyond the kind's flat distance "
-                             "threshold (engine)",
+    "need_beyond_threshold": "estimated children needing the provision who live more than the kind's flat "
+                             "distance (the threshold) from the nearest site suiting their age and need",
     "need_beyond_statutory": "estimated children needing the provision who live beyond the walking distance for "
-                             "their age (engine)",
+                             "their age (2 miles under 8, 3 miles 8-16) from the nearest site suiting their age "
+                             "and need",
     "demand_nearest_in_other_la": "estimated need in the LA whose nearest site is in another LA (engine)",
     "other_la_demand_nearest_here": "estimated need in other LAs whose nearest site is in this LA (engine)",
 }
@@ -81,7 +84,8 @@ def la_metrics(
         ``la_gss`` and ``la_name`` of every LA, in output order.
     lsoa
         One row per LSOA: ``la_gss``, ``children_0_15`` and, per kind,
-        ``{kind}_children_beyond``, ``{kind}_cross_la``, ``{kind}_nearest_la``.
+        ``{kind}_children_beyond``, ``{kind}_cross_la``, ``{kind}_nearest_la``
+        and, when it has them, the need columns of :data:`NEED_METRICS`.
     supply
         Kind -> suitable sites (:func:`gapmap.scenario.reach.supply_by_kind`).
     settings
@@ -93,16 +97,20 @@ def la_metrics(
     -------
     pandas.DataFrame
         One row per (kind, LA), kinds in settings order: ``la_gss``,
-        ``la_name``, ``kind``, the figures of :data:`REACH_METRICS` (floats),
-        then the engine figures the summary has.
+        ``la_name``, ``kind``, the figures of :data:`NEED_METRICS` the LSOA
+        table has, those of :data:`REACH_METRICS` (floats), then the engine
+        figures the summary has.
     """
     index = pd.Index(las["la_gss"].astype(str).to_numpy(object))
     size = len(index)
     home = _codes(index, lsoa["la_gss"].to_numpy(object))
     values = lsoa["children_0_15"].to_numpy(float)
     children = _by_la(home, values, size)
-    columns: dict[str, list[np.ndarray]] = {name: [] for name in ("kind", *REACH_METRICS)}
+    needs = [m for m in NEED_METRICS if all(f"{k}_{m}" in lsoa.columns for k in settings.kinds)]
+    columns: dict[str, list[np.ndarray]] = {name: [] for name in ("kind", *needs, *REACH_METRICS)}
     for kind in settings.kinds:
+        for metric in needs:
+            columns[metric].append(_by_la(home, lsoa[f"{kind}_{metric}"].to_numpy(float), size))
         sites = supply[kind].table
         site_la = _codes(index, sites["la_gss"].to_numpy(object))
         cross = lsoa[f"{kind}_cross_la"].to_numpy(bool)

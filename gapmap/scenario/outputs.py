@@ -9,6 +9,7 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
+from gapmap.labels import threshold_rule
 from gapmap.model import KIND_LABELS
 from gapmap.output import staged_directory, write_csv, write_layers
 from gapmap.paths import output_folder
@@ -19,6 +20,13 @@ from gapmap.scenario.sweeps import SweepResult
 
 #: Rows of a sweep's ranking shown on its summary page (all are in ranking.csv).
 RANKING_SHOWN = 50
+
+#: Headings of the ranking's change columns on the sweep page, need first (ranking.csv keeps the column names).
+RANKING_HEADINGS: dict[str, str] = {
+    "need_beyond_threshold_change": "Change in estimated need beyond the threshold",
+    "need_beyond_statutory_change": "Change in estimated need beyond the walking distance for their age",
+    "children_beyond_change": "Change in all children aged 0-15 beyond the threshold (context)",
+}
 
 
 def folder_name(name: str) -> str:
@@ -101,10 +109,11 @@ def write_scenario(
 
 
 def _sweep_page(result: SweepResult, ranking: pd.DataFrame, *, name: str, area: str, kind: str) -> str:
-    shown = ranking.head(RANKING_SHOWN).drop(columns=["edits"])
+    shown = ranking.head(RANKING_SHOWN).drop(columns=["edits"]).rename(columns=RANKING_HEADINGS)
     return render_page(
         "sweep.html", title=f"gapmap sweep: {name} ({area})", scenarios=len(result.scenarios), method=result.method,
-        provision=KIND_LABELS[kind].lower(), ranking=scenario_table(shown, signed=("children_beyond_change",)),
+        provision=KIND_LABELS[kind].lower(), rule=threshold_rule(result.settings, kind),
+        ranking=scenario_table(shown, signed=tuple(RANKING_HEADINGS.values())),
     )
 
 
@@ -122,7 +131,7 @@ def write_sweep(result: SweepResult, *, out: Path, slug: str, area: str, name: s
     name
         Sweep name.
     kind
-        Kind whose children beyond the threshold rank the scenarios.
+        Kind whose estimated need beyond the threshold ranks the scenarios.
 
     Returns
     -------

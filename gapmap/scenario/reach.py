@@ -8,21 +8,27 @@ nearest added site.  Sites, places and costs come from the engine's own
 functions (:func:`gapmap.engine.pairs.suitable_sites` and the settings' cost
 backend), so the LSOA figures match the engine's columns
 ``{kind}_nearest_la``, ``{kind}_cross_la`` and ``{kind}_children_beyond``.
+The need figures (``{kind}_need_beyond_threshold`` and
+``{kind}_need_beyond_statutory``, from the nearest site suiting each age and
+need type) are kept and updated the same way by :mod:`gapmap.scenario.need_reach`.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 
 import numpy as np
 import pandas as pd
 import shapely
 
 from gapmap.engine.costs import CostBackend
+from gapmap.engine.demand import SPECIALIST_KINDS, KindDemand, children_by_age, demand_uses_provision, kind_demand
 from gapmap.engine.metrics import Sites
 from gapmap.engine.pairs import cost_backend, lsoa_origins, provision_supply, suitable_sites
 from gapmap.inputs import StudyInputs
+from gapmap.scenario.need_reach import NeedReach, need_columns, need_reach_of, update_need
 from gapmap.settings import Settings
+from gapmap.vintage import resolve_ehcp_year
 
 
 def supply_by_kind(inputs: StudyInputs, settings: Settings, kinds: tuple[str, ...] | None = None) -> dict[str, Sites]:
@@ -70,11 +76,14 @@ class Nearest:
         Position in ``sites`` of each LSOA's nearest site (-1 when there is none).
     cost
         Cost to it in metres, as the backend measures (NaN when there is none).
+    need
+        Nearest suitable site per LSOA, age and need type, and the demand in each.
     """
 
     sites: Sites
     position: np.ndarray
     cost: np.ndarray
+    need: NeedReach
 
     @property
     def la(self) -> np.ndarray:
@@ -101,6 +110,8 @@ class Reach:
         :func:`row_keys` of that table.
     by_kind
         Kind -> :class:`Nearest`.
+    inputs, settings
+        The inputs and settings the demand was estimated from.
     """
 
     origins: pd.DataFrame
@@ -108,12 +119,23 @@ class Reach:
     provision: pd.DataFrame
     keys: np.ndarray
     by_kind: dict[str, Nearest]
+    inputs: StudyInputs
+    settings: Settings
 
 
 def _query(backend: CostBackend, origins: pd.DataFrame, points: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     found = backend.nearest(origins, points)
     position = points.index.get_indexer(pd.Index(found["dest"].to_numpy(object)))
     return position, found["cost"].to_numpy(float)
+
+
+def _demands(inputs: StudyInputs, settings: Settings, kinds: tuple[str, ...]) -> dict[str, KindDemand]:
+    """Each kind's demand, from the EHC plan year that :func:`gapmap.engine.analyse` would use."""
+    if settings.specialist_demand == "ehcp" and any(k in SPECIALIST_KINDS for k in settings.kinds):
+        year, _ = resolve_ehcp_year(settings.ehcp_year, inputs)
+        settings = replace(settings, ehcp_year=year) if year is not None else settings
+    children = children_by_age(inputs.lsoas)
+    return {kind: kind_demand(inputs, kind, settings, children) for kind in kinds}
 
 
 def reach_of(inputs: StudyInputs, settings: Settings) -> Reach:
@@ -132,15 +154,17 @@ def reach_of(inputs: StudyInputs, settings: Settings) -> Reach:
         The nearest sites.
     """
     origins, backend = lsoa_origins(inputs.lsoas), cost_backend(settings)
+    demands = _demands(inputs, settings, settings.kinds)
     by_kind = {
-        kind: Nearest(sites, *_query(backend, origins, sites.points))
+        kind: Nearest(sites, *_query(backend, origins, sites.points),
+                      need_reach_of(backend, origins, sites, demands[kind]))
         for kind, sites in supply_by_kind(inputs, settings).items()
     }
     return Reach(origins=origins, backend=backend, provision=inputs.provision, keys=row_keys(inputs.provision),
-                 by_kind=by_kind)
+                 by_kind=by_kind, inputs=inputs, settings=settings)
 
 
-def _update(base: Nearest, reach: Reach, sites: Sites) -> Nearest:
+def _update(base: Nearest, reach: Reach, sites: Sites, demand: KindDemand | None) -> Nearest:
     old, new = base.sites.points, sites.points
     moved_to = new.index.get_indexer(old.index)  # new position of each baseline site, -1 if gone
     kept = moved_to >= 0
@@ -159,7 +183,9 @@ def _update(base: Nearest, reach: Reach, sites: Sites) -> Nearest:
         better = (found >= 0) & (np.isnan(cost) | (closest < cost))
         position[better] = added[found[better]]
         cost[better] = closest[better]
-    return Nearest(sites, position, cost)
+    need = base.need if sites is base.sites and demand is None else update_need(
+        base.need, base.sites, sites, backend=reach.backend, origins=reach.origins, demand=demand)
+    return Nearest(sites, position, cost, need)
 
 
 def update_reach(base: Reach, inputs: StudyInputs, settings: Settings) -> Reach:
@@ -188,7 +214,14 @@ def update_reach(base: Reach, inputs: StudyInputs, settings: Settings) -> Reach:
             base.provision["kind"].to_numpy(object)[~np.isin(base.keys, keys)],
         ])
         supply.update(supply_by_kind(inputs, settings, tuple(k for k in settings.kinds if k in set(changed))))
-    by_kind = {kind: _update(base.by_kind[kind], base, supply[kind]) for kind in settings.kinds}
+    else:
+        changed = np.array([], dtype=object)
+    same_need = settings == base.settings and all(  # the need is the baseline's unless its inputs changed
+        getattr(inputs, f.name) is getattr(base.inputs, f.name) for f in fields(inputs) if f.name != "provision")
+    redo = tuple(k for k in settings.kinds
+                 if not same_need or (demand_uses_provision(k, settings) and k in set(changed)))
+    demands = _demands(inputs, settings, redo) if redo else {}
+    by_kind = {kind: _update(base.by_kind[kind], base, supply[kind], demands.get(kind)) for kind in settings.kinds}
     return replace(base, provision=inputs.provision, keys=keys, by_kind=by_kind)
 
 
@@ -208,7 +241,8 @@ def lsoa_table(reach: Reach, inputs: StudyInputs, settings: Settings) -> pd.Data
     -------
     pandas.DataFrame
         ``la_gss``, ``children_0_15`` and, per kind, ``{kind}_nearest_la``,
-        ``{kind}_cross_la``, ``{kind}_beyond`` and ``{kind}_children_beyond``.
+        ``{kind}_cross_la``, ``{kind}_beyond``, ``{kind}_children_beyond``,
+        ``{kind}_demand``, ``{kind}_need_beyond_threshold`` and ``{kind}_need_beyond_statutory``.
     """
     home = inputs.lsoas["la_gss"].to_numpy(object)
     children = inputs.lsoas["children_0_15"].to_numpy(float)
@@ -221,4 +255,5 @@ def lsoa_table(reach: Reach, inputs: StudyInputs, settings: Settings) -> pd.Data
         columns[f"{kind}_cross_la"] = (found.position >= 0) & (nearest_la != home)
         columns[f"{kind}_beyond"] = beyond
         columns[f"{kind}_children_beyond"] = np.where(beyond, children, 0.0)
+        columns.update(need_columns(kind, found.need, settings))
     return pd.DataFrame(columns)

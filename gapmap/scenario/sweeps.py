@@ -2,7 +2,8 @@
 
 Each scenario is evaluated from the baseline's nearest sites
 (:mod:`gapmap.scenario.reach`, ``method="incremental"``: only the LSOAs a site
-change can affect are recomputed), or by the full engine
+change can affect are recomputed, per age and need type for the need
+figures, which equal the engine's), or by the full engine
 (``method="full"``: every figure the engine gives, e.g. 2SFCA ratios, at the
 cost of a full analysis per scenario).  Work is spread over a local process
 pool, or over an existing Dask cluster when a ``dask.distributed.Client`` is
@@ -50,6 +51,9 @@ METHODS = SWEEP_METHODS
 POOL_START_S = 3.0
 
 _Item = tuple[int, str, tuple[Edit, ...]]
+
+#: Figures a ranking shows beside the one it ranks by: both need rules, then all children (context).
+RANKING_CONTEXT = ("need_beyond_threshold", "need_beyond_statutory", "children_beyond")
 
 
 def each_site(
@@ -304,13 +308,16 @@ class SweepResult:
         ``site_name``, ``site_la``, ``easting`` and ``northing``.
     method
         ``"incremental"`` or ``"full"``.
+    settings
+        The study's settings (the rules the figures are named by).
     """
 
     table: pd.DataFrame
     scenarios: pd.DataFrame
     method: str
+    settings: Settings
 
-    def ranking(self, *, kind: str, metric: str = "children_beyond") -> pd.DataFrame:
+    def ranking(self, *, kind: str, metric: str = "need_beyond_threshold") -> pd.DataFrame:
         """Scenarios ranked by their total change in one figure for one kind (largest fall first).
 
         Parameters
@@ -318,24 +325,36 @@ class SweepResult:
         kind
             Provision kind.
         metric
-            An additive figure, e.g. ``"children_beyond"`` or ``"cross_la_children"``.
+            An additive figure: by default ``"need_beyond_threshold"``
+            (estimated children needing the provision who live more than the
+            kind's threshold from the nearest site suiting their age and
+            need); also ``"need_beyond_statutory"`` (beyond the walking
+            distance for their age), ``"children_beyond"`` (all children aged
+            0-15, context), ``"cross_la_children"``.
 
         Returns
         -------
         pandas.DataFrame
             One row per scenario: ``rank``, the scenario columns, ``{metric}_change``
-            (sum over LAs) and ``las_losing_provision``.
+            (sum over LAs), the changes in the other need rule and in all children
+            beyond (context), and ``las_losing_provision``.  Ties go to the larger
+            fall in all children beyond, then to the scenario name.
         """
         rows = self.table[self.table["kind"] == kind]
         if rows.empty:
             raise InputError(f"The sweep has no figures for kind {kind!r}; it has {sorted(self.table['kind'].unique())}.")
+        if f"{metric}_change" not in rows.columns:
+            known = sorted(c.removesuffix("_change") for c in rows.columns if c.endswith("_change"))
+            raise InputError(f"The sweep has no figure {metric!r}; it has {', '.join(known)}.")
         grouped = rows.groupby("scenario", sort=False)
+        shown = list(dict.fromkeys([metric, *RANKING_CONTEXT]))
         totals = pd.DataFrame({
-            f"{metric}_change": grouped[f"{metric}_change"].sum(),
+            **{f"{m}_change": grouped[f"{m}_change"].sum() for m in shown if f"{m}_change" in rows.columns},
             "las_losing_provision": grouped["loses_provision"].sum().astype(int),
         })
         out = self.scenarios.merge(totals, left_on="scenario", right_index=True, how="left")
-        out = out.sort_values([f"{metric}_change", "scenario"], kind="stable").reset_index(drop=True)
+        order = list(dict.fromkeys([f"{metric}_change", "children_beyond_change", "scenario"]))
+        out = out.sort_values(order, kind="stable").reset_index(drop=True)
         out.insert(0, "rank", np.arange(1, len(out) + 1))
         return out
 
@@ -343,7 +362,8 @@ class SweepResult:
         kind = self.table["kind"].iloc[0]
         best = self.ranking(kind=kind).head(10).drop(columns="edits")
         return (f"<b>Sweep of {len(self.scenarios)} scenarios ({self.method}); top 10 for "
-                f"{KIND_LABELS[kind].lower()}</b>" + table_html(best, signed=("children_beyond_change",)))
+                f"{KIND_LABELS[kind].lower()}, by the change in estimated children needing it beyond the "
+                "threshold</b>" + table_html(best, signed=tuple(c for c in best.columns if c.endswith("_change"))))
 
 
 def _scenario_table(scenarios: Sequence[Scenario]) -> pd.DataFrame:
@@ -384,10 +404,11 @@ def sweep(
     progress
         Show a progress bar (tqdm) on stderr.
     method
-        ``"incremental"`` (reach figures from the baseline's nearest sites:
-        children, sites, places, children beyond, share beyond, cross-LA) or
-        ``"full"`` (the engine per scenario: also its demand, 2SFCA and
-        shortfall figures).
+        ``"incremental"`` (from the baseline's nearest sites: need beyond the
+        threshold and beyond the walking distance for the child's age, demand,
+        children, sites, places, all children beyond, share beyond, cross-LA;
+        the same figures as the engine's) or ``"full"`` (the engine per
+        scenario: also its ratio, 2SFCA and shortfall figures).
 
     Returns
     -------
@@ -406,8 +427,11 @@ def sweep(
     >>> study = gapmap.Study.load("north-east")
     >>> runs = each_threshold(study.scenario("thresholds"), kind="special", miles=[2, 3, 4])
     >>> result = sweep(runs, workers=1, progress=False)
-    >>> result.ranking(kind="special")[["rank", "scenario", "children_beyond_change"]].to_numpy().tolist()
-    [[1, 'special within 4 miles', -20723.0], [2, 'special within 3 miles', 0.0], [3, 'special within 2 miles', 52007.0]]
+    >>> ranked = result.ranking(kind="special").round(1)
+    >>> ranked[["rank", "scenario", "need_beyond_threshold_change"]].to_numpy().tolist()
+    [[1, 'special within 4 miles', -690.3], [2, 'special within 3 miles', 0.0], [3, 'special within 2 miles', 1419.4]]
+    >>> ranked["children_beyond_change"].tolist()  # all children aged 0-15: context
+    [-20723.0, 0.0, 52007.0]
     """
     if not scenarios:
         raise InputError("The sweep has no scenarios to run.")
@@ -436,4 +460,5 @@ def sweep(
             bar.update(frame["scenario_index"].nunique())
     table = pd.concat(frames, ignore_index=True).sort_values("scenario_index", kind="stable")
     columns = ["scenario", *[c for c in table.columns if c not in ("scenario", "scenario_index")]]
-    return SweepResult(table=table[columns].reset_index(drop=True), scenarios=_scenario_table(scenarios), method=method)
+    return SweepResult(table=table[columns].reset_index(drop=True), scenarios=_scenario_table(scenarios), method=method,
+                       settings=study.settings)
