@@ -302,3 +302,20 @@ def test_each_key_finding_leads_to_its_table_or_chart(page, ne_build):
         assert page.page.evaluate(f"() => document.querySelector('{target}').getBoundingClientRect().top") < 60
         page.page.evaluate("() => window.scrollTo(0, 0)")
     assert page.errors == [] and page.outside == []
+
+
+def test_every_map_draws_its_areas_from_the_one_shared_geometry_file(page, ne_build, tmp_path):
+    loaded: list[str] = []
+    page.page.on("request", lambda request: loaded.append(request.url))
+    page.open_map(ne_build / "map-special.html")
+    assert [url for url in loaded if url.endswith(".js")] == [(ne_build / "lsoa-geometry.js").as_uri()]
+    assert page.canvas_signature()[0] > 100_000, "LSOA polygons drawn from the shared file"
+    assert page.page.locator(".gapmap-problem").count() == 0
+    assert page.errors == [] and page.outside == []
+
+    alone = tmp_path / "map-special.html"
+    shutil.copyfile(ne_build / "map-special.html", alone)
+    page.open_map(alone)
+    problem = page.page.locator(".gapmap-problem")
+    assert problem.count() == 1 and "lsoa-geometry.js" in problem.inner_text() and "missing" in problem.inner_text()
+    assert page.page.locator(".leaflet-marker-pane .gapmap-icon").count() > 0, "the schools still draw"

@@ -25,6 +25,7 @@ from gapmap.render.labels import la_labels
 from gapmap.render.layers import DataLayer, JsonData, MapControls, RawHtml, feature_collection
 from gapmap.render.metrics import NO_DATA_COLOUR, Metric, deprivation_metric, distance_metric, kind_metrics, kind_noun
 from gapmap.render.popups import NEED_LABELS, metric_texts, provision_fields, text
+from gapmap.render.shared import SharedGeometry, joined_collection
 from gapmap.render.symbols import KIND_SYMBOLS, OPPORTUNITY_SYMBOL, SPECIALIST_KINDS
 from gapmap.render.together_layer import TOGETHER_SYMBOL, together_sites
 from gapmap.settings import METRES_PER_MILE
@@ -142,7 +143,8 @@ def _metrics(results: Results, kind: str | None) -> list[Metric]:
     return [*metrics, deprivation] if deprivation is not None else metrics
 
 
-def _lsoa_layers(fmap: folium.Map, results: Results, base: WebBase, metrics: list[Metric], shown: int) -> None:
+def _lsoa_layers(fmap: folium.Map, results: Results, base: WebBase, metrics: list[Metric], shown: int,
+                 shared: SharedGeometry | None) -> None:
     lsoa = results.lsoa
     class_array = np.column_stack([m.classes(lsoa) for m in metrics])
     classes = class_array.tolist()
@@ -153,7 +155,8 @@ def _lsoa_layers(fmap: folium.Map, results: Results, base: WebBase, metrics: lis
     ]
     titles = [f"{name} ({code})" for name, code in zip(lsoa["lsoa_name"].astype(str), lsoa["lsoa_code"].astype(str))]
     properties = [{"c": c, "t": t, "v": list(v)} for c, t, v in zip(classes, titles, zip(*columns))]
-    data = JsonData(feature_collection(base.lsoa, properties)).add_to(fmap)
+    data = JsonData(feature_collection(base.lsoa, properties) if shared is None
+                    else joined_collection(shared, properties)).add_to(fmap)
     fields = ["Local authority", "Children aged 0-15", *(m.label for m in metrics)]
     for index, metric in enumerate(metrics):
         note = "Darker = a worse gap."
@@ -262,6 +265,7 @@ def study_map(
     summary: str | None = "index.html",
     base: WebBase | None = None,
     focus: str | None = None,
+    shared: SharedGeometry | None = None,
 ) -> folium.Map:
     """Build one interactive map: the overview (``kind=None``) or the map of one provision kind.
 
@@ -282,11 +286,16 @@ def study_map(
     focus
         On the overview, the kind whose distance colours the LSOAs when the map
         opens (default: the first specialist kind analysed).
+    shared
+        The build's shared LSOA geometry (:func:`~gapmap.render.shared.write_shared_geometry`,
+        written from ``base.lsoa``): the map loads it from its folder instead of
+        embedding the polygons.  ``None`` embeds them (one self-contained file).
 
     Returns
     -------
     folium.Map
-        A self-contained map, ready to ``save()``.
+        A map ready to ``save()``: self-contained, or (with ``shared``) to be
+        saved beside its shared geometry file.
 
     Raises
     ------
@@ -308,7 +317,7 @@ def study_map(
 
     metrics = _metrics(results, kind)
     focus = focus or next((k for k in kinds if k in SPECIALIST_KINDS), kinds[0])
-    _lsoa_layers(fmap, results, base, metrics, shown=kinds.index(focus) if kind is None else 0)
+    _lsoa_layers(fmap, results, base, metrics, shown=kinds.index(focus) if kind is None else 0, shared=shared)
     _vectors(fmap, base.area, name="Combined authority boundary", interactive=False,
              style={"color": "#000000", "weight": 3.5, "fill": False})
     _vectors(fmap, base.las, name="Local authority boundaries", interactive=False,
@@ -321,7 +330,10 @@ def study_map(
         f"Threshold: {results.settings.threshold(kind) / METRES_PER_MILE:g} miles, straight line.")
     MapControls({"title": title, "summary": summary, "note": threshold_note}).add_to(fmap)
     inline_assets(fmap)
-    fmap.get_root().header.add_child(RawHtml('<meta name="generator" content="gapmap">'), name="gapmap_generator")
+    header = fmap.get_root().header
+    header.add_child(RawHtml('<meta name="generator" content="gapmap">'), name="gapmap_generator")
+    if shared is not None:
+        header.add_child(RawHtml(f'<script src="{html.escape(shared.file)}"></script>'), name="gapmap_shared")
     return fmap
 
 

@@ -13,10 +13,14 @@ from gapmap.render.forecast import forecast_context, write_forecast_charts
 from gapmap.render.images import map_png, png_base
 from gapmap.render.maps import MapPage, map_pages, study_map
 from gapmap.render.report import summary_page
+from gapmap.render.shared import write_shared_geometry
 
 
 def write_maps(results: Results, folder: Path, *, tiles: str | None = "OpenStreetMap") -> list[MapPage]:
-    """Write every map of :func:`~gapmap.render.maps.map_pages` as HTML and PNG.
+    """Write every map of :func:`~gapmap.render.maps.map_pages` as HTML and PNG, and their shared LSOA geometry.
+
+    The LSOA polygons are written once, into ``lsoa-geometry.js``
+    (:func:`~gapmap.render.shared.write_shared_geometry`), which every map loads.
 
     Parameters
     ----------
@@ -34,8 +38,10 @@ def write_maps(results: Results, folder: Path, *, tiles: str | None = "OpenStree
     """
     base, images = web_base(results), png_base(results)
     pages = map_pages(results)
+    shared = write_shared_geometry(base.lsoa, folder)
     for page in pages:
-        study_map(results, kind=page.kind, tiles=tiles, title=page.title, base=base).save(str(folder / page.file))
+        study_map(results, kind=page.kind, tiles=tiles, title=page.title, base=base,
+                  shared=shared).save(str(folder / page.file))
         map_png(results, folder / page.image, kind=page.kind, title=page.title, base=images)
     return pages
 

@@ -6,7 +6,7 @@
 (function (window, document) {
   "use strict";
   var L = window.L;
-  var gapmap = (window.gapmap = { maps: [] });
+  var gapmap = (window.gapmap = { maps: [], problems: [] });
   var FULLSCREEN_ICON = '<svg width="16" height="16" viewBox="0 0 16 16" aria-hidden="true" style="margin-top:7px">' +
     '<path d="M1 5V1h4M11 1h4v4M15 11v4h-4M5 15H1v-4" fill="none" stroke="#222" stroke-width="2"/></svg>';
 
@@ -36,6 +36,22 @@
     return div;
   }
   gapmap.card = card;
+
+  /* Give each feature of data the geometry of the same row in a shared geometry script (loaded by
+     <script src> from the map's folder). A missing file, or one from another build (another key), leaves the
+     layer empty and says so in the title box, rather than drawing values on the wrong areas. */
+  gapmap.joinGeometry = function (name, key, file, data) {
+    var shared = (window.gapmapGeometry || {})[name];
+    if (!shared || shared.key !== key || shared.geometries.length !== data.features.length) {
+      gapmap.problems.push("The neighbourhood (LSOA) areas cannot be drawn: " + file + ", which this map loads " +
+        "from its own folder, is " + (shared ? "from another build" : "missing") +
+        ". Keep the map with the other files of its folder.");
+      data.features = [];
+      return data;
+    }
+    data.features.forEach(function (feature, index) { feature.geometry = shared.geometries[index]; });
+    return data;
+  };
 
   /* A layer whose content is built the first time it is shown (or searched): hidden layers cost
      nothing when the map opens. */
@@ -353,6 +369,9 @@
       var title = L.DomUtil.create("h1", "", div);
       title.textContent = options.title;
       if (options.note) { L.DomUtil.create("p", "", div).textContent = options.note; }
+      gapmap.problems.forEach(function (problem) {
+        L.DomUtil.create("p", "gapmap-problem", div).textContent = problem;
+      });
       if (options.summary) {
         var link = L.DomUtil.create("a", "", div);
         link.href = options.summary;
