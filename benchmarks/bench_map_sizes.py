@@ -15,7 +15,8 @@ For each output folder: the size of every ``*.html`` page, the largest page
 polygon data variable (the LSOA layer) split into geometry (the
 ``"geometry":{...}`` members) and the rest (classes, popup values).  The
 geometry is the same on every map of a folder; ``repeated_geometry_mb`` is what
-the folder would save if it were embedded once.  Prints JSON.
+the folder would save if it were embedded once (0 once the maps share
+``lsoa-geometry.js``, whose size ``shared_scripts_mb`` gives).  Prints JSON.
 """
 
 from __future__ import annotations
@@ -62,6 +63,7 @@ def folder_sizes(folder: Path) -> dict[str, object]:
         "all_pages_mb": round(sum(sizes.values()), 2),
         "lsoa_layer_per_map": maps,
         "repeated_geometry_mb": round(sum(geometry) - max(geometry, default=0.0), 2),
+        "shared_scripts_mb": {path.name: round(path.stat().st_size / MB, 2) for path in sorted(folder.glob("*.js"))},
     }
 
 
