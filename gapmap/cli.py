@@ -12,7 +12,7 @@ import click
 from gapmap.errors import GapmapError
 from gapmap.model import KINDS
 from gapmap.options import (
-    AP_NEED_METHODS, CANDIDATE_SETS, DEFAULT_BUFFER_MILES, DEFAULT_OUT, DEFAULT_SUPPLY, DEFAULT_TARGET_SHARE, MIN_AP_CHILDREN,
+    AP_NEED_METHODS, CANDIDATE_SETS, CandidateSet, DEFAULT_BUFFER_MILES, DEFAULT_OUT, DEFAULT_SUPPLY, DEFAULT_TARGET_SHARE, MIN_AP_CHILDREN,
     SUPPLY_CHOICES,
 )
 from gapmap.scenario.cli import scenario
@@ -254,7 +254,7 @@ def build(
     ca: str | None, la: str | None, cache_dir: Path | None, refresh: bool, england: bool, ca_year: int | None,
     supply: str, buffer_miles: float, live: bool, offline: bool,
     schools: Path | None, boundaries: Path | None, population: Path | None,
-    sites: int, candidates: str, min_ap_children: float, cost_per_pupil_mile: float | None, cost_per_pupil: float | None,
+    sites: int, candidates: CandidateSet, min_ap_children: float, cost_per_pupil_mile: float | None, cost_per_pupil: float | None,
     target_share: float, horizon: int | None,
 ) -> None:
     """Analyse a study area and write its maps, summary page and tables.

@@ -7,12 +7,16 @@ renderer; the library modules that use them import them from here.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 #: Default root of the output folders (one sub-folder per study area).
 DEFAULT_OUT = Path("maps")
 
+#: A candidate set for new sites: the sites of existing schools, or a regular grid.
+CandidateSet = Literal["schools", "grid"]
+
 #: Candidate sets for new sites by name (``gapmap build --candidates``).
-CANDIDATE_SETS: tuple[str, ...] = ("schools", "grid")
+CANDIDATE_SETS: tuple[CandidateSet, ...] = ("schools", "grid")
 
 #: Default fewest children an alternative provision site must newly bring within reach to be
 #: proposed (``gapmap build --min-ap-children``): AP is a group setting, not a place for one child.

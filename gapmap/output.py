@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import sys
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
@@ -86,7 +87,7 @@ def staged_directory(target: Path) -> Iterator[Path]:
 def _try_lock(handle: IO[bytes]) -> bool:
     """Take an exclusive advisory lock without waiting; the OS drops it if the process dies."""
     try:
-        if os.name == "nt":
+        if sys.platform == "win32":
             import msvcrt
 
             msvcrt.locking(handle.fileno(), msvcrt.LK_NBLCK, 1)

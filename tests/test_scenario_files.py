@@ -128,6 +128,14 @@ def test_toml_errors_name_their_line(tmp_path, study):
     assert "s.toml line 14: `expand` would leave URN 108666" in str(error.value)
 
 
+def test_a_toml_sweep_error_names_the_line_of_its_argument(tmp_path):
+    # The sweep table's lines were never recorded (a str was looked up among path tuples), so the
+    # error pointed at the [sweep.each_site] header (line 4), not the bad argument (line 6).
+    text = 'name = "x"\narea = "north-east"\n\n[sweep.each_site]\nkind = "special"\nbogus = 1\n'
+    with pytest.raises(InputError, match=r"^s\.toml line 6: unknown argument\(s\) bogus for `each_site`"):
+        read_scenario_file(_write(tmp_path, "s.toml", text))
+
+
 @pytest.mark.parametrize(
     ("name", "text", "message"),
     [

@@ -7,6 +7,7 @@ same children against the same sites as the gap analysis.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import SupportsFloat, cast
 
 import pandas as pd
 
@@ -16,6 +17,17 @@ from gapmap.engine.pairs import lsoa_origins
 from gapmap.model import KIND_LABELS
 
 ALL_NEEDS = "all needs"
+
+
+def row_figure(row: dict[str, object], key: str) -> float:
+    """A number in a result row (a row holds text and numbers, so its values are typed ``object``).
+
+    Examples
+    --------
+    >>> row_figure({"children": 12, "name": "x"}, "children")
+    12.0
+    """
+    return float(cast(SupportsFloat, row[key]))
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,7 @@ from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
 
 from gapmap.engine._kind_data import (
-    Demand, count_text, join_and, kind_demand, la_names, list_las, origins, provision_noun,
+    Demand, count_text, join_and, kind_demand, la_names, list_las, origins, provision_noun, row_figure,
 )
 from gapmap.engine.analysis import Results
 from gapmap.engine.cluster_split import split_cluster
@@ -129,7 +129,7 @@ def _kind_clusters(results: Results, kind: str, adjacency: sparse.csr_array) -> 
                 continue
             found.append(_row(kind, members, la=la, weights=weights, distance=distance, codes=codes, area=area,
                               xy=xy, geometry=geometry, names=names, demand=demand, miles=miles, centres=centres))
-    found.sort(key=lambda row: (-row["children"], row["lsoa_codes"]))
+    found.sort(key=lambda row: (-row_figure(row, "children"), str(row["lsoa_codes"])))
     for number, row in enumerate(found, start=1):
         row["cluster"] = f"{kind}-{number}"
     return found

@@ -40,13 +40,19 @@ class CostBackend(Protocol):
     """What the metrics need from a cost backend.
 
     ``origins`` and ``destinations`` are coordinates indexed by id with two
-    columns, easting and northing (EPSG:27700 metres).
+    columns, easting and northing (EPSG:27700 metres).  An optional ``unit``
+    attribute gives the unit of the costs: ``"metres"`` or ``"minutes"`` (see
+    :func:`cost_unit`).
     """
 
-    #: How costs are measured, shown wherever the figures are, e.g.
-    #: ``"straight line (EPSG:27700)"``.
-    label: str
-    #: Unit of the costs: ``"metres"`` or ``"minutes"`` (see :func:`cost_unit`).
+    @property
+    def label(self) -> str:
+        """How costs are measured, shown wherever the figures are, e.g. ``"straight line (EPSG:27700)"``.
+
+        A read-only property here, so that a backend may compute it (:class:`CarTime`) or hold it as a
+        field of a frozen dataclass (:class:`FunctionBackend`).
+        """
+        ...
 
     def costs(self, origins: pd.DataFrame, destinations: pd.DataFrame, *, max_cost: float) -> pd.DataFrame:
         """Every pair with cost <= ``max_cost``: columns ``origin``, ``dest``, ``cost`` (metres)."""
@@ -166,7 +172,8 @@ def as_backend(backend: CostBackend | CostFunction, *, label: str | None = None)
     if isinstance(backend, CostBackend):
         return backend
     if callable(backend):
-        return FunctionBackend(backend, label or getattr(backend, "__name__", "user cost function"))
+        name: str = getattr(backend, "__name__", "user cost function")
+        return FunctionBackend(backend, label or name)
     raise InputError(f"A cost backend must have costs() and nearest() methods or be a function, got {backend!r}.")
 
 

@@ -323,6 +323,15 @@ def demand_uses_provision(kind: str, settings: Settings) -> bool:
     return kind == "ap" and settings.ap_need == "placements"
 
 
+def _sen2_year(settings: Settings) -> int | None:
+    """``settings.ehcp_year`` as the SEN2 readers take it: a ``time_period``, or ``None`` for the latest.
+
+    :func:`gapmap.engine.analysis.analyse` resolves ``None`` (matched to the supply) to a year first;
+    ``"latest"`` is the only text value :class:`~gapmap.settings.Settings` accepts.
+    """
+    return settings.ehcp_year if isinstance(settings.ehcp_year, int) else None
+
+
 def kind_demand(inputs: StudyInputs, kind: str, settings: Settings, children: ChildrenByAge) -> KindDemand:
     """Demand for ``kind`` per LSOA and age.
 
@@ -356,7 +365,7 @@ def kind_demand(inputs: StudyInputs, kind: str, settings: Settings, children: Ch
         return KindDemand(ages, kids, kids, None, (), None, method)
     lsoas = inputs.lsoas
     las = sorted(set(lsoas["la_gss"].astype(str)))
-    caseload, year, earlier = ehcp_caseload(inputs.ehcp, kind, las=las, year=settings.ehcp_year)
+    caseload, year, earlier = ehcp_caseload(inputs.ehcp, kind, las=las, year=_sen2_year(settings))
     plans = caseload
     if kind == "ap" and settings.ap_need == "placements":
         caseload, placements_method = ap_need_caseload(inputs, las, plans, f"SEN2 time_period {year}")
@@ -393,7 +402,7 @@ def kind_demand(inputs: StudyInputs, kind: str, settings: Settings, children: Ch
         shares = np.repeat(mix.to_numpy()[None, :], len(lsoas), axis=0)
         method += f" Split by need with the mix given in the settings ({', '.join(f'{k} {v:.1%}' for k, v in mix.items())})."
     else:
-        found = need_mix(inputs.ehcp_needs, las=las, year=settings.ehcp_year)
+        found = need_mix(inputs.ehcp_needs, las=las, year=_sen2_year(settings))
         if found is not None:
             table, need_year = found
             needs = tuple(table.columns)

@@ -59,6 +59,20 @@ class KindMetrics:
     needs: pd.DataFrame | None
 
 
+def _at(values: np.ndarray, pos: np.ndarray) -> np.ndarray:
+    """``values[pos]`` as an object array shaped like ``pos``, ``None`` where ``pos`` is -1 (no site).
+
+    Examples
+    --------
+    >>> _at(np.array(["a", "b"], dtype=object), np.array([1, -1, 0]))
+    array(['b', None, 'a'], dtype=object)
+    """
+    picked = np.full(pos.shape, None, dtype=object)
+    found = pos >= 0
+    picked[found] = values[pos[found]]
+    return picked
+
+
 def _nearest_by_group(
     backend: CostBackend, origins: pd.DataFrame, sites: Sites, masks: list[np.ndarray]
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -214,9 +228,9 @@ def kind_metrics(
 
     found = pos >= 0
     site_ids = sites.points.index.to_numpy(dtype=object)
-    ids = np.where(found, site_ids[np.maximum(pos, 0)] if len(table) else None, None)
-    nearest_la = np.where(found, site_la[np.maximum(pos, 0)] if len(table) else None, None)
-    cross = found & (nearest_la != lsoa_la).astype(bool)
+    ids = _at(site_ids, pos)
+    nearest_la = _at(site_la, pos)
+    cross = found & np.not_equal(nearest_la, lsoa_la).astype(bool)
     xy = origins[["x", "y"]].to_numpy()
     site_xy = sites.points[["x", "y"]].to_numpy()
     straight = np.full(n, np.nan)
@@ -274,7 +288,7 @@ def kind_metrics(
     )
     need_table = None
     if demand.need_shares is not None:
-        need_table = _need_table(kind, origins, lsoa_la, sites, by_group, need_out, need_cost, need_pos, needs)
+        need_table = _need_table(kind, origins, lsoa_la, sites, by_group, need_out, need_cost, need_pos, demand.needs)
     return KindMetrics(pd.DataFrame(out, index=origins.index), site_out, need_table)
 
 
@@ -299,7 +313,7 @@ def _need_table(
     ids = sites.points.index.to_numpy(dtype=object)
     site_la = sites.table["la_gss"].astype("string").fillna("").to_numpy(dtype=object)
     found = pos >= 0
-    nearest_la = np.where(found, site_la[np.maximum(pos, 0)] if len(ids) else None, None)
+    nearest_la = _at(site_la, pos)
     return pd.DataFrame(
         {
             "lsoa_code": np.repeat(origins.index.to_numpy(dtype=object), k),
@@ -308,10 +322,9 @@ def _need_table(
             "need": np.tile(np.asarray(needs, dtype=object), n),
             "demand": by_group.sum(axis=1).ravel(),
             "need_beyond_statutory": (by_group * need_out).sum(axis=1).ravel(),
-            "nearest_id": pd.array(np.where(found, ids[np.maximum(pos, 0)] if len(ids) else None, None).ravel(),
-                                   dtype="string"),
+            "nearest_id": pd.array(_at(ids, pos).ravel(), dtype="string"),
             "nearest_la": pd.array(nearest_la.ravel(), dtype="string"),
-            "cross_la": (found & (nearest_la != lsoa_la[:, None]).astype(bool)).ravel(),
+            "cross_la": (found & np.not_equal(nearest_la, lsoa_la[:, None]).astype(bool)).ravel(),
             "distance_m": np.round(cost.ravel(), 1),
         }
     )

@@ -42,20 +42,20 @@ import pandas as pd
 
 from gapmap.engine._kind_data import (
     ALL_NEEDS, SPECIALIST_KINDS, Demand, count_text, existing_sites, kind_demand, la_names, list_las, origins,
-    provision_noun,
+    provision_noun, row_figure,
 )
 from gapmap.engine.analysis import Results
 from gapmap.engine.candidates import DEFAULT_GRID_M, candidate_sites
 from gapmap.engine.costs import CostBackend, StraightLine
 from gapmap.engine.demand import children_by_age
 from gapmap.engine.cover import DEFAULT_TIME_LIMIT_S, CoverResult, max_cover
-from gapmap.engine.median import p_median
+from gapmap.engine.median import MedianResult, p_median
 from gapmap.engine.journeys import CATCHMENT_MIN
 from gapmap.engine.pairs import cost_backend, journey_backend
 from gapmap.engine.site_ages import AgeBands, age_bands
 from gapmap.errors import InputError
 from gapmap.model import CRS
-from gapmap.options import CANDIDATE_SETS, MIN_AP_CHILDREN
+from gapmap.options import CANDIDATE_SETS, MIN_AP_CHILDREN, CandidateSet
 from gapmap.settings import METRES_PER_MILE
 
 #: School days in a year, for the per-pupil-mile transport saving.
@@ -114,7 +114,7 @@ class OpportunityOptions:
     """
 
     sites: int = 3
-    candidates: Literal["schools", "grid"] = "schools"
+    candidates: CandidateSet = "schools"
     grid_m: float = DEFAULT_GRID_M
     kinds: tuple[str, ...] | None = None
     cost_per_pupil_mile: float | None = None
@@ -257,17 +257,18 @@ def _kind_opportunities(
 
     context = _Context(results, kind, demand, candidates, base_cost, radius, backend, points, options, bands)
     fewest = options.min_ap_children if kind == "ap" else 0.0
-    plans = [(context, "cover", cover), (context, "distance", median)]
+    plans: list[tuple[_Context, str, CoverResult | MedianResult]] = [
+        (context, "cover", cover), (context, "distance", median)]
     journeys = journey_backend(results.settings)
     if journeys is not None:
         timed, plan, note = _time_plan(context, journeys, fixed)
         plans.append((timed, "time", plan))
         notes.append(note)
     rows: list[dict[str, object]] = []
-    for plan_context, objective, plan in plans:
-        plan_rows, note = _qualifying_rows(plan_context, plan.sites, objective, plan.gap, plan.method, fewest)
+    for plan_context, objective, answer in plans:
+        plan_rows, dropped = _qualifying_rows(plan_context, answer.sites, objective, answer.gap, answer.method, fewest)
         rows += plan_rows
-        notes += [note] if note else []
+        notes += [dropped] if dropped else []
     return rows, notes
 
 
@@ -298,13 +299,13 @@ def _qualifying_rows(context: _Context, sites: tuple[object, ...], objective: st
     """
     rows = context.rows(sites, objective, gap, method)
     dropped: list[dict[str, object]] = []
-    while rows and (small := [r for r in rows if float(r["children_brought_within"]) < fewest]):
+    while rows and (small := [r for r in rows if row_figure(r, "children_brought_within") < fewest]):
         dropped += small
         kept = {r["location"] for r in rows} - {r["location"] for r in small}
         rows = context.rows(tuple(s for s in sites if s in kept), objective, gap, method)
     if not dropped:
         return rows, None
-    best = max(float(r["children_brought_within"]) for r in dropped)
+    best = max(row_figure(r, "children_brought_within") for r in dropped)
     what = "no site qualifies" if not rows else (
         f"{len(dropped)} of the plan's {len(sites)} sites {'does' if len(dropped) == 1 else 'do'} not qualify")
     return rows, (f"Site opportunities, {context.kind}, {OBJECTIVES[objective]}: {what}: a site is proposed only "
@@ -389,7 +390,8 @@ class _Context:
         before = np.repeat(np.where(np.isfinite(self.base_cost), self.base_cost, np.inf), repeat)
         after, nearest = self.bands.nearest(self.backend, self.points, self.candidates.loc[list(sites), ["x", "y"]])
         takes = after < before
-        dest = np.where(takes, nearest, None)
+        dest = np.array(nearest, dtype=object)
+        dest[~takes] = None
         brought = takes & (before > self.radius) & (after <= self.radius)
         saved = np.zeros(len(w))
         known = takes & np.isfinite(before)
@@ -409,7 +411,7 @@ class _Context:
                                   within_after, gap, method, order))
         key = ("children_brought_within", "child_miles_saved") if objective in ("cover", "time") else (
             "child_miles_saved", "children_brought_within")
-        rows.sort(key=lambda r: (-np.nan_to_num(r[key[0]]), -np.nan_to_num(r[key[1]]), r["_order"]))
+        rows.sort(key=lambda r: (-np.nan_to_num(row_figure(r, key[0])), -np.nan_to_num(row_figure(r, key[1])), r["_order"]))
         for rank, row in enumerate(rows, start=1):
             row["rank"] = rank
             del row["_order"]
@@ -465,7 +467,7 @@ class _Context:
         noun = provision_noun(self.kind)
         where = f"{row['location_name']} ({self.candidates.loc[row['location'], 'reference']}, {la_name})"
         what = f"New {noun}"
-        places = row["estimated_places"]
+        places = row_figure(row, "estimated_places")
         if self.demand.estimated and places >= 1:
             what += f" for about {places:,.0f} {'child' if places == 1 else 'children'}"
         measure = self.backend.label.replace(" (EPSG:27700)", "")
@@ -473,8 +475,8 @@ class _Context:
         cost = f" (indicative saving £{saving:,.0f} a year)" if saving is not None and np.isfinite(saving) else ""
         if row["objective"] in (OBJECTIVES["cover"], OBJECTIVES["time"]):
             return f"{what} at {where} would {reach}{cost}."
-        miles_saved = row["child_miles_saved"]
+        miles_saved = row_figure(row, "child_miles_saved")
         cut = (f"cut {miles_saved:,.0f} child-miles (one way) off journeys to the nearest {noun}"
-               if np.isfinite(miles_saved) else f"be the nearest site for {count_text(row['children_nearest'])} "
+               if np.isfinite(miles_saved) else f"be the nearest site for {count_text(row_figure(row, 'children_nearest'))} "
                f"{self.demand.noun}")
         return f"In the least-distance plan, {what[0].lower() + what[1:]} at {where} would {cut} and {reach}{cost}."

@@ -34,6 +34,7 @@ import pandas as pd
 
 from gapmap.engine._kind_data import (
     ALL_NEEDS, SPECIALIST_KINDS, count_text, existing_sites, kind_demand, la_names, origins, provision_noun,
+    row_figure,
 )
 from gapmap.engine.analysis import Results
 from gapmap.engine.candidates import candidate_sites
@@ -311,7 +312,7 @@ class _Kind:
         aim = (f"{self.plan.target_share:.0%} of estimated need{where}" if row["target_reached"] else
                f"as much estimated need as its candidate sites can{where} (short of the target)")
         return (f"{who} needs {sites} new {noun} site{'s' if sites != 1 else ''} to bring {aim} within {miles} "
-                f"(about {count_text(float(row['need_reached']))} of {count_text(float(row['need_total']))} "
+                f"(about {count_text(row_figure(row, 'need_reached'))} of {count_text(row_figure(row, 'need_total'))} "
                 f"children).")
 
     def _site(self, plan: str, site: object) -> dict[str, object]:

@@ -71,8 +71,6 @@ def transport_costs(lsoa: pd.DataFrame, kinds: tuple[str, ...], options: Opportu
     >>> float(transport_costs(lsoa, ("special",), OpportunityOptions(cost_per_pupil_mile=1.0)).iloc[0, 0])
     2000.0
     """
-    if cost_basis(options) is None:
-        return None
     out = {}
     for kind in (k for k in kinds if k in SPECIALIST_KINDS):
         demand = lsoa[f"{kind}_demand"].to_numpy(dtype="float64")
@@ -80,8 +78,10 @@ def transport_costs(lsoa: pd.DataFrame, kinds: tuple[str, ...], options: Opportu
             miles = lsoa[f"{kind}_distance_m"].to_numpy(dtype="float64") / METRES_PER_MILE
             cost = np.where(np.isfinite(miles), demand * miles, 0.0) * 2 * SCHOOL_DAYS_PER_YEAR \
                 * options.cost_per_pupil_mile
-        else:
+        elif options.cost_per_pupil is not None:
             cost = demand * float(options.cost_per_pupil)
+        else:
+            return None  # no cost set (cost_basis is None)
         out[f"{kind}_indicative_transport_cost_gbp"] = pd.Series(cost).groupby(lsoa["la_gss"].to_numpy()).sum()
     return (pd.DataFrame(out) / 1000).round() * 1000 if out else None
 

@@ -17,10 +17,11 @@ from importlib import resources
 from pathlib import Path
 
 import folium
+from branca.element import Element
 import xstatic.pkg.leaflet as xs_leaflet
 import xstatic.pkg.leaflet_markercluster as xs_markercluster
 
-from gapmap.render.layers import RawHtml
+from gapmap.render.layers import RawHtml, page_of
 
 _SOURCE_MAP = re.compile(r"^\s*//# sourceMappingURL=.*$", re.MULTILINE)
 _CSS_URL = re.compile(r"url\((['\"]?)(images/[\w.-]+\.png)\1\)")
@@ -68,7 +69,8 @@ def _read_css(path: Path) -> str:
 
 
 def _own(name: str) -> str:
-    return resources.files("gapmap.render").joinpath("static", name).read_text(encoding="utf-8")
+    # One name per joinpath: Python 3.10's Traversable.joinpath takes a single child.
+    return resources.files("gapmap.render").joinpath("static").joinpath(name).read_text(encoding="utf-8")
 
 
 @lru_cache(maxsize=1)
@@ -107,13 +109,13 @@ def inline_assets(fmap: folium.Map) -> None:
     fmap
         A map whose elements are all added; it is changed in place.
     """
-    pending = [fmap]
+    pending: list[Element] = [fmap]
     while pending:
         element = pending.pop()
         if isinstance(element, folium.elements.JSCSSMixin):
             element.default_js = []
             element.default_css = []
         pending.extend(element._children.values())
-    header = fmap.get_root().header
+    header = page_of(fmap).header
     for position, asset in enumerate(map_assets()):
         header.add_child(RawHtml(asset.tag()), name=f"gapmap_asset_{position}", index=position)

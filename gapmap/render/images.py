@@ -13,6 +13,7 @@ from textwrap import wrap
 
 import geopandas as gpd
 import numpy as np
+from matplotlib.artist import Artist
 from matplotlib.collections import PathCollection
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
@@ -107,7 +108,7 @@ def map_png(results: Results, path: Path, *, kind: str | None, title: str, base:
     base.la_lines.plot(ax=axes, color="#222222", linewidth=0.9, linestyle=(0, (4, 2)))
     base.area_lines.plot(ax=axes, color="#000000", linewidth=1.6)
     provision = base.provision
-    handles = []
+    handles: list[Artist] = []
     for site_kind in site_kinds:
         symbol = KIND_SYMBOLS[site_kind]
         sites = provision[provision["kind"] == site_kind]

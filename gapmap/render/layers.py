@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import html
 import json
-from typing import Any, Sequence
+from typing import Any, Sequence, cast
 
 import geopandas as gpd
 import shapely
-from branca.element import Element, MacroElement
+from branca.element import Element, Figure, MacroElement
 from folium.elements import ElementAddToElement
 from folium.map import Layer
 from jinja2 import Template
@@ -33,10 +33,18 @@ class RawHtml(Element):
         return self.text
 
 
+def page_of(element: Element) -> Figure:
+    """The page (:class:`~branca.element.Figure`) that ``element`` has been added to.
+
+    branca types ``get_root()`` as returning any element; the root of a folium map is its Figure.
+    """
+    return cast(Figure, element.get_root())
+
+
 def _add_script(element: MacroElement, **kwargs: object) -> None:
     """Add ``element``'s script macro output to the page as raw text, then render its children."""
     script = element._template.module.__dict__["script"]
-    element.get_root().script.add_child(RawHtml(script(element, kwargs)), name=element.get_name())
+    page_of(element).script.add_child(RawHtml(script(element, kwargs)), name=element.get_name())
     for child in element._children.values():
         child.render(**kwargs)
 
@@ -97,7 +105,7 @@ class JsonData(MacroElement):
         self._name = "GapmapData"
         self.text = text
 
-    def render(self, **kwargs: object) -> None:
+    def render(self, **kwargs: object) -> None:  # type: ignore[override]  # as MacroElement.render: None, not str
         """Add the variable to the page's script."""
         _add_script(self, **kwargs)
 
@@ -150,10 +158,12 @@ class DataLayer(Layer):
         self.data = data
         self.options_json = script_json(options)
 
-    def render(self, **kwargs: object) -> None:
+    def render(self, **kwargs: object) -> None:  # type: ignore[override]  # as MacroElement.render: None, not str
         """Add the layer to the page's script, and to the map if shown."""
+        parent = self._parent
+        assert parent is not None, "a layer renders only once added to a map"
         if self.show:
-            adder = ElementAddToElement(element_name=self.get_name(), element_parent_name=self._parent.get_name())
+            adder = ElementAddToElement(element_name=self.get_name(), element_parent_name=parent.get_name())
             self.add_child(adder, name=self.get_name() + "_add")
         _add_script(self, **kwargs)
 
@@ -183,6 +193,6 @@ class MapControls(MacroElement):
         self._name = "GapmapControls"
         self.options_json = script_json(options)
 
-    def render(self, **kwargs: object) -> None:
+    def render(self, **kwargs: object) -> None:  # type: ignore[override]  # as MacroElement.render: None, not str
         """Add the call to the page's script."""
         _add_script(self, **kwargs)

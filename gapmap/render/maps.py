@@ -22,7 +22,7 @@ from gapmap.errors import InputError
 from gapmap.render.assets import inline_assets
 from gapmap.render.features import WebBase, cluster_areas, flow_lines, opportunity_points, web_base
 from gapmap.render.labels import la_labels
-from gapmap.render.layers import DataLayer, JsonData, MapControls, RawHtml, feature_collection
+from gapmap.render.layers import DataLayer, JsonData, MapControls, RawHtml, feature_collection, page_of
 from gapmap.render.metrics import NO_DATA_COLOUR, Metric, deprivation_metric, distance_metric, kind_metrics, kind_noun
 from gapmap.render.popups import NEED_LABELS, metric_texts, provision_fields, text
 from gapmap.render.shared import SharedGeometry, joined_collection
@@ -156,7 +156,8 @@ def _lsoa_layers(fmap: folium.Map, results: Results, base: WebBase, metrics: lis
     titles = [f"{name} ({code})" for name, code in zip(lsoa["lsoa_name"].astype(str), lsoa["lsoa_code"].astype(str))]
     properties = [{"c": c, "t": t, "v": list(v)} for c, t, v in zip(classes, titles, zip(*columns))]
     data = JsonData(feature_collection(base.lsoa, properties) if shared is None
-                    else joined_collection(shared, properties)).add_to(fmap)
+                    else joined_collection(shared, properties))
+    data.add_to(fmap)
     fields = ["Local authority", "Children aged 0-15", *(m.label for m in metrics)]
     for index, metric in enumerate(metrics):
         note = "Darker = a worse gap."
@@ -177,14 +178,16 @@ def _records(frame, columns: tuple[str, ...]) -> list[dict]:
 
 def _vectors(fmap: folium.Map, frame, *, name: str, style: dict, fields: list[str] | None = None,
              show: bool = True, interactive: bool = True, arrows: bool = False) -> None:
-    data = JsonData(feature_collection(frame, _records(frame, ("t", "s", "v", "weight")))).add_to(fmap)
+    data = JsonData(feature_collection(frame, _records(frame, ("t", "s", "v", "weight"))))
+    data.add_to(fmap)
     DataLayer("vectors", data, {"style": style, "interactive": interactive, "fields": fields or [], "arrows": arrows},
               name=name, show=show).add_to(fmap)
 
 
 def _points(fmap: folium.Map, frame, fields: list[str], *, name: str, symbol, show: bool, cluster: bool,
             z_index: int = 0) -> None:
-    data = JsonData(feature_collection(frame, _records(frame, ("t", "s", "v", "label")))).add_to(fmap)
+    data = JsonData(feature_collection(frame, _records(frame, ("t", "s", "v", "label"))))
+    data.add_to(fmap)
     DataLayer(
         "points", data,
         {"symbol": symbol.svg(), "size": symbol.size, "colour": symbol.colour, "cluster": cluster, "zIndex": z_index,
@@ -252,7 +255,8 @@ def add_place_names(fmap: folium.Map, las: gpd.GeoDataFrame) -> None:
         LA boundaries with ``la_name`` (EPSG:4326).
     """
     labels = la_labels(las)
-    data = JsonData(feature_collection(labels, _records(labels, ("t", "s")))).add_to(fmap)
+    data = JsonData(feature_collection(labels, _records(labels, ("t", "s"))))
+    data.add_to(fmap)
     DataLayer("labels", data, {}, name="Place names", show=True).add_to(fmap)
 
 
@@ -310,7 +314,7 @@ def study_map(
     title = title or f"{results.inputs.name}: {'overview' if kind is None else kind_noun(kind)}"
     xmin, ymin, xmax, ymax = base.las.total_bounds
     fmap = folium.Map(tiles=None, prefer_canvas=True, control_scale=True, zoom_snap=0.25, maxZoom=18)
-    fmap.get_root().title = html.escape(title)
+    page_of(fmap).title = html.escape(title)
     fmap.fit_bounds([[ymin, xmin], [ymax, xmax]])
     if tiles is not None:
         tile_layer(tiles).add_to(fmap)
@@ -330,7 +334,7 @@ def study_map(
         f"Threshold: {results.settings.threshold(kind) / METRES_PER_MILE:g} miles, straight line.")
     MapControls({"title": title, "summary": summary, "note": threshold_note}).add_to(fmap)
     inline_assets(fmap)
-    header = fmap.get_root().header
+    header = page_of(fmap).header
     header.add_child(RawHtml('<meta name="generator" content="gapmap">'), name="gapmap_generator")
     if shared is not None:
         header.add_child(RawHtml(f'<script src="{html.escape(shared.file)}"></script>'), name="gapmap_shared")

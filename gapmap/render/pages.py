@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cache
-from typing import Any, Sequence
+from typing import Any, Sequence, SupportsFloat, cast
 
 import jinja2
 import pandas as pd
@@ -100,7 +100,7 @@ def _cell(value: object, decimals: int | None) -> Cell:
         return Cell("n/a", numeric=True)
     if decimals is None:
         return Cell(str(value))
-    return Cell(f"{float(value):,.{decimals}f}", numeric=True)
+    return Cell(f"{float(cast(SupportsFloat, value)):,.{decimals}f}", numeric=True)  # a numeric column's cell
 
 
 def frame_table(frame: pd.DataFrame, *, footer: Sequence[object] | None = None) -> Table:

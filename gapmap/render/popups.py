@@ -70,9 +70,9 @@ def text(value: object, *, missing: str = "not recorded") -> str:
     return str(value)
 
 
-def miles(metres: object) -> str:
+def miles(metres: float | None) -> str:
     """A straight-line distance in metres as miles, e.g. ``"2.4 miles"``."""
-    if is_missing(metres):
+    if metres is None or is_missing(metres):
         return "none in the study area"
     return f"{float(metres) / METRES_PER_MILE:,.1f} miles"
 

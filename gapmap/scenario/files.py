@@ -211,12 +211,12 @@ def _yaml_lines(node: yaml.Node, path: KeyPath = ()) -> dict[KeyPath, int]:
     lines: dict[KeyPath, int] = {}
     if isinstance(node, yaml.MappingNode):
         for key, value in node.value:
-            lines[(*path, key.value)] = key.start_mark.line + 1
-            lines.update(_yaml_lines(value, (*path, key.value)))
+            lines[path + (key.value,)] = key.start_mark.line + 1
+            lines.update(_yaml_lines(value, path + (key.value,)))
     elif isinstance(node, yaml.SequenceNode):
         for index, item in enumerate(node.value):
-            lines[(*path, index)] = item.start_mark.line + 1
-            lines.update(_yaml_lines(item, (*path, index)))
+            lines[path + (index,)] = item.start_mark.line + 1
+            lines.update(_yaml_lines(item, path + (index,)))
     return lines
 
 
@@ -252,7 +252,7 @@ def _toml_lines(text: str, data: dict[str, Any]) -> dict[KeyPath, int]:
                                    len(raw)))
         for n, start in enumerate(headers)
     ]
-    if "sweep" in lines:
+    if ("sweep",) in lines:  # keys are paths (tuples)
         start = lines[("sweep",)] - 1
         entries.append((("sweep",), start, next((t for t in tables if t > start and
                                                  not raw[t].strip().startswith("[sweep.")), len(raw))))
@@ -262,11 +262,11 @@ def _toml_lines(text: str, data: dict[str, Any]) -> dict[KeyPath, int]:
         entry = entry[prefix[1]] if len(prefix) > 1 and isinstance(entry, list) and prefix[1] < len(entry) else entry
         for action, arguments in (entry.items() if isinstance(entry, dict) else []):
             at = first(rf"\b{re.escape(action)}\b", start, end)
-            lines[(*prefix, action)] = (at if at is not None else start) + 1
+            lines[prefix + (action,)] = (at if at is not None else start) + 1
             for argument in arguments if isinstance(arguments, dict) else []:
                 found = first(rf"\b{re.escape(argument)}\s*=", at if at is not None else start, end)
                 if found is not None:
-                    lines[(*prefix, action, argument)] = found + 1
+                    lines[prefix + (action, argument)] = found + 1
     return lines
 
 

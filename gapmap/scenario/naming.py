@@ -34,8 +34,12 @@ def named(text: str, inputs: StudyInputs) -> str:
     >>> named("Close URN 108565 in E08000022.", inputs)
     'Close Moorbridge (URN 108565) in North Tyneside.'
     """
-    schools = dict(zip(inputs.provision["urn"].astype(str), inputs.provision["name"].astype(str)))
-    las = dict(zip(inputs.las["la_gss"].astype(str), inputs.las["la_name"].astype(str)))
+    schools: dict[str, str] = dict(
+        zip(inputs.provision["urn"].astype(str), inputs.provision["name"].astype(str))
+    )
+    las: dict[str, str] = dict(
+        zip(inputs.las["la_gss"].astype(str), inputs.las["la_name"].astype(str))
+    )
 
     def school(match: re.Match[str]) -> str:
         name = schools.get(match.group(1))

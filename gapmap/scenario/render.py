@@ -12,7 +12,7 @@ from gapmap.labels import threshold_rule
 from gapmap.model import KIND_LABELS
 from gapmap.render.assets import inline_assets
 from gapmap.render.geometry import web_geometries
-from gapmap.render.layers import MapControls
+from gapmap.render.layers import MapControls, page_of
 from gapmap.render.maps import add_place_names, tile_layer
 from gapmap.render.pages import Table, environment, render_page
 from gapmap.scenario.html import scenario_table
@@ -96,7 +96,7 @@ def changes_map(comparison: Comparison, *, kind: str | None = None, tiles: str |
     bounds = las.total_bounds
     fmap = folium.Map(tiles=None, prefer_canvas=True, control_scale=True)
     title = f"{results.name}: what changes against the baseline ({results.inputs.name})"
-    fmap.get_root().title = html.escape(title)
+    page_of(fmap).title = html.escape(title)
     fmap.fit_bounds([[bounds[1], bounds[0]], [bounds[3], bounds[2]]])
     if tiles:
         tile_layer(tiles).add_to(fmap)

@@ -200,19 +200,16 @@ class Cache:
         meta.unlink(missing_ok=True)  # the entry is invalid until the new sidecar is written
         checksum = sha256_of(partial)
         os.replace(partial, data)
-        record = {
-            "url": url,
-            "fetched_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-            "sha256": checksum,
-            "size": data.stat().st_size,
-        }
+        fetched_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        size = data.stat().st_size
+        record = {"url": url, "fetched_at": fetched_at, "sha256": checksum, "size": size}
         sidecar = self.partial()
         try:
             sidecar.write_text(json.dumps(record, indent=1), encoding="utf-8")
             os.replace(sidecar, meta)
         finally:
             sidecar.unlink(missing_ok=True)
-        return CacheEntry(url, data, record["fetched_at"], checksum, record["size"], intact=True)
+        return CacheEntry(url, data, fetched_at, checksum, size, intact=True)
 
     def remove(self, url: str) -> None:
         """Delete the entry for ``url``, if any."""

@@ -25,7 +25,7 @@ SOURCE_LABEL = "DfE school census, January 2023"
 LOCATION_LABEL = "postcode centroid (OS Code-Point Open, April 2025)"
 
 
-def _int_or_na(value: object) -> object:
+def _int_or_na(value: float | None) -> object:
     return pd.NA if value is None or pd.isna(value) else int(value)
 
 

@@ -217,10 +217,11 @@ def area_name_from_file(las: pd.DataFrame, path: Path) -> tuple[str, str]:
     """
     from gapmap.sources.areas import slugify
 
-    cas = las[["ca_code", "ca_name"]].dropna().drop_duplicates() if {"ca_code", "ca_name"} <= set(las.columns) else []
-    if len(cas) == 1 and str(cas.iloc[0, 1]).strip():
-        code, name = str(cas.iloc[0, 0]), str(cas.iloc[0, 1])
-        return (f"{name} ({code})" if code.strip() else name), slugify(name)
+    if {"ca_code", "ca_name"} <= set(las.columns):
+        cas = las[["ca_code", "ca_name"]].dropna().drop_duplicates()
+        if len(cas) == 1 and str(cas.iloc[0, 1]).strip():
+            code, name = str(cas.iloc[0, 0]), str(cas.iloc[0, 1])
+            return (f"{name} ({code})" if code.strip() else name), slugify(name)
     names = sorted(las["la_name"].dropna().astype(str))
     if 0 < len(names) <= 3:
         return ", ".join(names), "-".join(slugify(n) for n in names)

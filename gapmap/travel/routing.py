@@ -123,7 +123,7 @@ def read_road_graph(path: Path) -> RoadGraph:
 
     try:
         for way in osmium.FileProcessor(str(path), osmium.osm.NODE | osmium.osm.WAY).with_locations():
-            if not way.is_way():
+            if not isinstance(way, osmium.osm.Way):  # what way.is_way() tests, in a form mypy narrows
                 continue
             tags = dict(way.tags)
             kmh = _speed(tags)
@@ -133,9 +133,13 @@ def read_road_graph(path: Path) -> RoadGraph:
             forward, backward = _directions(tags)
             for a, b in zip(refs[:-1], refs[1:]):
                 if forward:
-                    frm.append(a), to.append(b), speed.append(kmh)
+                    frm.append(a)
+                    to.append(b)
+                    speed.append(kmh)
                 if backward:
-                    frm.append(b), to.append(a), speed.append(kmh)
+                    frm.append(b)
+                    to.append(a)
+                    speed.append(kmh)
     except RuntimeError as error:
         raise InputError(f"The road network {path} could not be read as OpenStreetMap data ({error}); give an "
                          ".osm.pbf extract, e.g. from Geofabrik.") from None
