@@ -60,17 +60,20 @@ def split_cluster(
     >>> [p.tolist() for p in parts]
     [[1, 2, 3], [0]]
     """
+    members = np.sort(np.asarray(members))
+    graph = sparse.csr_array(adjacency[members][:, members])  # the cluster's own graph, in positions of members
+    xy, weights, area_km2 = xy[members], weights[members], area_km2[members]
     done: list[np.ndarray] = []
-    todo = [np.sort(np.asarray(members))]
+    todo = [np.arange(len(members))]
     while todo:
         part = todo.pop()
         if len(part) == 1 or (weights[part].sum() <= max_need and area_km2[part].sum() <= max_area_km2):
             done.append(part)
             continue
         for half in _halves(part, xy, weights):
-            todo += _components(half, adjacency)
+            todo += _components(half, graph)
     done.sort(key=lambda p: (-float(weights[p].sum()), int(p[0])))
-    return done
+    return [members[p] for p in done]
 
 
 def _halves(part: np.ndarray, xy: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -85,6 +88,18 @@ def _halves(part: np.ndarray, xy: np.ndarray, weights: np.ndarray) -> tuple[np.n
     return part[order[:cut]], part[order[cut:]]
 
 
-def _components(rows: np.ndarray, adjacency: sparse.csr_array) -> list[np.ndarray]:
-    count, labels = connected_components(adjacency[rows][:, rows], directed=False)
+def _components(rows: np.ndarray, graph: sparse.csr_array) -> list[np.ndarray]:
+    """Connected pieces of the subgraph of ``graph`` induced by ``rows`` (each sorted), read off its CSR arrays."""
+    local = np.full(graph.shape[0], -1, dtype=np.int64)
+    local[rows] = np.arange(len(rows))
+    starts = graph.indptr[rows]
+    counts = graph.indptr[rows + 1] - starts
+    total = int(counts.sum())
+    at = np.arange(total) - np.repeat(np.cumsum(counts) - counts, counts) + np.repeat(starts, counts)
+    source = np.repeat(np.arange(len(rows)), counts)
+    target = local[graph.indices[at]]
+    inside = target >= 0
+    induced = sparse.csr_array((np.ones(int(inside.sum()), dtype=bool), (source[inside], target[inside])),
+                               shape=(len(rows), len(rows)))
+    count, labels = connected_components(induced, directed=False)
     return [np.sort(rows[labels == k]) for k in range(count)]

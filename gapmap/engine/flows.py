@@ -143,29 +143,38 @@ def _lines(frame: pd.DataFrame, table: pd.DataFrame, points: pd.DataFrame, sites
     cross = frame[frame["cross"].to_numpy(dtype=bool) & frame["provider"].notna().to_numpy()]
     xy = points.loc[cross["lsoa_code"].to_numpy(dtype=object), ["x", "y"]].to_numpy(dtype="float64")
     groups = cross.groupby(["need_type", "resident", cross["provider"].astype(str)], sort=False).indices
+    weights = cross["weight"].to_numpy(dtype="float64")
+    reached_sites = cross["site"].to_numpy(dtype=object)
+    site_xy = dict(zip(sites.index, zip(sites["x"].to_numpy(dtype="float64").tolist(),
+                                        sites["y"].to_numpy(dtype="float64").tolist())))
     lines: list[object] = []
     for need, resident, provider in zip(table["need_type"], table["resident_la_gss"], table["provider_la_gss"]):
         rows = groups[(need, resident, provider)]
-        w = cross["weight"].to_numpy(dtype="float64")[rows]
+        w = weights[rows]
         centre = (np.average(xy[rows], axis=0, weights=w) if w.sum() > 0 else xy[rows].mean(axis=0)).tolist()
-        reached = sorted(set(cross["site"].to_numpy(dtype=object)[rows]) & set(sites.index))
-        segments = [LineString([centre, (sites.at[s, "x"], sites.at[s, "y"])]) for s in reached]
+        reached = sorted(s for s in set(reached_sites[rows].tolist()) if s in site_xy)
+        segments = [LineString([centre, site_xy[s]]) for s in reached]
         lines.append(MultiLineString(segments) if segments else None)
     return lines
 
 
 def _with_own_distance(results: Results, frame: pd.DataFrame, sites: pd.DataFrame, need: str | None) -> pd.DataFrame:
-    """Add ``own`` (cost to the nearest suitable site in the resident LA, NaN if none) and ``own_sites``."""
+    """Add ``own`` (for rows that cross: cost to the nearest suitable site in the resident LA; NaN if none or no
+    crossing) and ``own_sites``."""
     suitable = sites[serves_need(sites["needs"], need)] if need is not None else sites
     points = origins(results)
     backend = cost_backend(results.settings)
     own = np.full(len(frame), np.nan)
     own_sites = np.zeros(len(frame), dtype=np.int64)
+    crosses = frame["cross"].to_numpy(dtype=bool)
+    at = points.index.get_indexer(frame["lsoa_code"].to_numpy(dtype=object))
+    by_la = suitable.groupby(suitable["la_gss"].astype(str).to_numpy(dtype=object), sort=False).indices
     for code, where in frame.groupby("resident", sort=True).indices.items():
-        mine = suitable[suitable["la_gss"] == code]
+        mine = by_la.get(code, ())
         own_sites[where] = len(mine)
-        if len(mine) and frame["cross"].to_numpy()[where].any():
-            found = backend.nearest(points.loc[frame["lsoa_code"].to_numpy()[where]], mine[["x", "y"]])
+        where = where[crosses[where]]  # only the children who cross are compared with their own LA's sites
+        if len(mine) and len(where):
+            found = backend.nearest(points.iloc[at[where]], suitable.iloc[mine][["x", "y"]])
             own[where] = found["cost"].to_numpy(dtype="float64")
     return frame.assign(own=own, own_sites=own_sites)
 

@@ -229,11 +229,7 @@ def _kind_opportunities(
     points = origins(results)
     ages = results.settings.age_range(kind)  # a host reaches only the need in the ages it serves
     bands = age_bands(candidates, ages, demand.weights, children_by_age(results.inputs.lsoas).of(ages, kind=kind))
-    base = backend.nearest(points, fixed[["x", "y"]]) if len(fixed) else pd.DataFrame(
-        {"dest": pd.Series(pd.NA, index=points.index, dtype="object"), "cost": np.nan}, index=points.index)
-    base_cost = base["cost"].to_numpy(dtype="float64")
-    fixed_pairs = pd.DataFrame({"origin": points.index, "dest": base["dest"].to_numpy(dtype=object), "cost": base_cost})
-    fixed_pairs = fixed_pairs[np.isfinite(base_cost)]
+    base_cost, fixed_pairs = _existing_nearest(backend, points, fixed)
     site_ids = list(candidates.index)
     notes = [f"Site opportunities, {kind}: demand is {demand.description}; the {len(fixed)} existing sites stay "
              f"open; up to {options.sites} new sites are chosen from {len(site_ids)} candidates ({described}), "
@@ -275,11 +271,8 @@ def _kind_opportunities(
 def _time_plan(context: _Context, journeys: CostBackend, fixed: pd.DataFrame) -> tuple[_Context, CoverResult, str]:
     """The maximal covering plan on journey time: its context (costs in minutes), answer and note."""
     points, candidates, options = context.points, context.candidates, context.options
-    base = journeys.nearest(points, fixed[["x", "y"]]) if len(fixed) else pd.DataFrame(
-        {"dest": pd.Series(pd.NA, index=points.index, dtype="object"), "cost": np.nan}, index=points.index)
-    base_cost = base["cost"].to_numpy(dtype="float64")
-    fixed_pairs = pd.DataFrame({"origin": points.index, "dest": base["dest"].to_numpy(dtype=object), "cost": base_cost})
-    fixed_pairs = fixed_pairs[np.isfinite(base_cost) & (base_cost <= CATCHMENT_MIN)]
+    base_cost, fixed_pairs = _existing_nearest(journeys, points, fixed)
+    fixed_pairs = fixed_pairs[fixed_pairs["cost"].to_numpy() <= CATCHMENT_MIN]
     near = journeys.costs(points, candidates[["x", "y"]], max_cost=CATCHMENT_MIN)
     weights, pairs = context.bands.problem(near, fixed_pairs)
     cover = max_cover(weights, list(candidates.index), pairs, radius=CATCHMENT_MIN, p=options.sites,
@@ -287,6 +280,16 @@ def _time_plan(context: _Context, journeys: CostBackend, fixed: pd.DataFrame) ->
     note = (f"Site opportunities, {context.kind}, {OBJECTIVES['time']}, measured as {journeys.label}: "
             f"{cover.message} Proven gap {cover.gap:.2%}.")
     return replace(context, base_cost=base_cost, radius=CATCHMENT_MIN, backend=journeys), cover, note
+
+
+def _existing_nearest(backend: CostBackend, points: pd.DataFrame, fixed: pd.DataFrame
+                      ) -> tuple[np.ndarray, pd.DataFrame]:
+    """Each origin's cost to its nearest existing site (NaN if none), and those pairs (``origin, dest, cost``)."""
+    base = backend.nearest(points, fixed[["x", "y"]]) if len(fixed) else pd.DataFrame(
+        {"dest": pd.Series(pd.NA, index=points.index, dtype="object"), "cost": np.nan}, index=points.index)
+    base_cost = base["cost"].to_numpy(dtype="float64")
+    pairs = pd.DataFrame({"origin": points.index, "dest": base["dest"].to_numpy(dtype=object), "cost": base_cost})
+    return base_cost, pairs[np.isfinite(base_cost)]
 
 
 def _qualifying_rows(context: _Context, sites: tuple[object, ...], objective: str, gap: float, method: str,
