@@ -576,6 +576,6 @@ def test_arcgis_answer_without_features_is_refused_and_not_cached(tmp_path, leed
         "CAUTH" not in p.with_suffix(".json").read_text() for p in (tmp_path / "cache").glob("*.data"))
 
 
-def test_the_corpus_has_at_least_thirty_cases():
+def test_the_corpus_has_at_least_ninety_cases():
     cases = len(FILE_CASES) + len(DATA_CASES) + len(AREA_CASES) + len(GIAS_CASES) + len(SCENARIO_CASES) + 1
     assert cases >= 90
