@@ -4,8 +4,7 @@ Usage (from the repository root, in the environment where gapmap is installed; G
 
     nice python benchmarks/bench_england_build.py [-- build options]
 
-Default build options: ``--england --specialist-demand children --tiles none``
-(the default specialist need stops at LAs whose SEN2 figures are suppressed).
+Default build options: ``--england --tiles none`` (every default kind and need estimate, sites on).
 The build runs once in a fresh process with ``--debug`` (a failure shows its
 traceback); each progress line on stderr is timestamped on arrival, so a
 stage's seconds run from its line to the next.  Prints JSON: seconds per
@@ -24,7 +23,7 @@ import sys
 import tempfile
 import time
 
-DEFAULT_OPTIONS = ["--england", "--specialist-demand", "children", "--tiles", "none"]
+DEFAULT_OPTIONS = ["--england", "--tiles", "none"]
 _STAGE = re.compile(r"^[^:]+: ([a-z][a-z -]+)\.\.\.$")
 
 
