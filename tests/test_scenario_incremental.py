@@ -18,7 +18,8 @@ def study(ne_inputs):
 
 def _assert_same_results(incremental, full):
     for table in ("lsoa", "provision", "la_summary", "ca_summary", "need_access", "vintages"):
-        pd.testing.assert_frame_equal(getattr(incremental.results, table), getattr(full.results, table), obj=table)
+        pd.testing.assert_frame_equal(getattr(incremental.results, table), getattr(full.results, table), obj=table,
+                                      rtol=1e-9, atol=1e-9)
     assert incremental.results.notes == full.results.notes
     assert incremental.results.settings == full.results.settings
 
@@ -29,7 +30,17 @@ def _assert_same_results(incremental, full):
     (lambda s: s.expand(urn=108565, places=+20), {"ap"}),
     (lambda s: s.expand(urn=108565, places=+20).close(urn=108410).add_provision(point=(425000, 560000), kind="ap"),
      {"ap", "mainstream_secondary"}),
-], ids=["open", "close", "expand", "combined"])
+    (lambda s: s.add_provision(urn=108410, kind="special", places=40), {"special"}),
+    (lambda s: s.add_provision(point=(427000, 563000), kind="special", places=12, needs=["semh", "slcn"],
+                               ages=(11, 16)), {"special"}),
+    (lambda s: s.close(urn=108655), {"special"}),
+    (lambda s: s.expand(urn=108655, places=-5), {"special"}),
+    (lambda s: s.close(urn=108565), {"ap"}),
+    (lambda s: s.add_provision(postcode="NE8 2XD", kind="ap", places=30), {"ap"}),
+    (lambda s: s.close(urn=108655).add_provision(point=(427000, 563000), kind="special", places=30, needs=["asd"])
+     .add_provision(urn=108426, kind="special", places=10), {"special"}),
+], ids=["open", "close", "expand", "combined", "open-special-at-a-host-school", "open-need-type-specific-site",
+        "close-special", "shrink-special", "close-ap", "open-ap", "close-and-open-special"])
 def test_open_close_and_expand_recompute_only_their_kind_and_equal_the_full_engine(study, edit, kinds):
     scenario = edit(study.scenario("what-if"))
     assert only_provision_changed(study.inputs, study.settings, scenario.inputs, scenario.settings)
@@ -59,3 +70,16 @@ def test_a_kind_whose_demand_counts_the_provision_gets_its_demand_recomputed(ne_
     incremental = scenario.run()
     _assert_same_results(incremental, scenario.run(incremental=False))
     assert incremental.results.lsoa["ap_demand"].sum() < study.run().results.lsoa["ap_demand"].sum()
+
+
+def test_an_edited_kind_is_updated_from_the_baselines_nearest_sites_not_measured_again(study, monkeypatch):
+    import gapmap.engine.metrics as metrics
+
+    scenario = study.scenario("open").add_provision(postcode="NE8 2XD", kind="special", places=40)
+    full = scenario.run(incremental=False)
+
+    def measured(*args, **kwargs):
+        raise AssertionError("the edited kind was measured from scratch")
+
+    monkeypatch.setattr(metrics, "kind_reach", measured)
+    _assert_same_results(scenario.run(), full)

@@ -40,6 +40,8 @@ def nearest(origins: pd.DataFrame, destinations: pd.DataFrame) -> pd.DataFrame:
       dest  distance
     a   s1       5.0
     b   s2       1.0
+    >>> nearest(o, pd.DataFrame({"x": [9.0, 9.0], "y": [0.0, 0.0]}, index=["t1", "t2"]))["dest"].tolist()
+    ['t1', 't1']
     """
     origin_xy = _xy(origins)
     result = pd.DataFrame(
@@ -48,8 +50,11 @@ def nearest(origins: pd.DataFrame, destinations: pd.DataFrame) -> pd.DataFrame:
     )
     if len(destinations) == 0 or len(origins) == 0:
         return result
-    tree = cKDTree(_xy(destinations))
-    distance, position = tree.query(origin_xy, k=1)
+    # One tree node per distinct point, so that co-located destinations tie the same way whatever else is in
+    # the tree (the k-d tree alone breaks ties by its structure): the first listed at that point wins.
+    points, first = np.unique(_xy(destinations), axis=0, return_index=True)
+    distance, position = cKDTree(points).query(origin_xy, k=1)
+    position = first[position]
     result["dest"] = pd.Series(np.asarray(destinations.index, dtype=object)[position], index=origins.index, dtype=object)
     result["distance"] = distance
     return result

@@ -10,7 +10,7 @@ of suitable sites, not per child.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -57,6 +57,33 @@ class KindMetrics:
     lsoa: pd.DataFrame
     sites: pd.DataFrame
     needs: pd.DataFrame | None
+    reach: KindReach | None = field(default=None, repr=False, compare=False)
+
+
+@dataclass(frozen=True)
+class KindReach:
+    """What a kind's metrics are measured from: its nearest suitable sites and the pairs within its catchment.
+
+    Kept with the metrics so that a what-if which changes a few sites updates
+    them instead of measuring again (:mod:`gapmap.scenario.kind_update`).
+
+    Attributes
+    ----------
+    sites
+        The kind's suitable sites.
+    cost, position
+        Cost to, and position in ``sites`` of, the nearest suitable site per
+        LSOA and group of :func:`kind_groups` (LSOAs x groups; NaN and -1 where none suits).
+    pair_origin, pair_site, pair_cost
+        LSOA position, site position and cost of each pair within the catchment.
+    """
+
+    sites: Sites
+    cost: np.ndarray
+    position: np.ndarray
+    pair_origin: np.ndarray
+    pair_site: np.ndarray
+    pair_cost: np.ndarray
 
 
 def _at(values: np.ndarray, pos: np.ndarray) -> np.ndarray:
@@ -125,6 +152,50 @@ def group_masks(table: pd.DataFrame, ages: np.ndarray, needs: tuple[str | None, 
     return [a & m for a in age_masks for m in need_masks]
 
 
+def kind_groups(table: pd.DataFrame, ages: np.ndarray, needs: tuple[str | None, ...]) -> list[np.ndarray]:
+    """Site masks of a kind's nearest-site groups: any age it serves, then each age, then each (age, need type).
+
+    Examples
+    --------
+    >>> table = pd.DataFrame({"age_low": pd.array([4, 11], dtype="Int64"), "age_high": pd.array([11, 16], dtype="Int64"),
+    ...                       "needs": pd.array(["ASD", None], dtype="string")})
+    >>> [m.tolist() for m in kind_groups(table, np.array([5, 12]), ("ASD", "SEMH"))]
+    [[True, True], [True, False], [False, True], [True, False], [False, False], [False, True], [False, True]]
+    """
+    age_masks = [serves_age(table["age_low"], table["age_high"], int(a)) for a in ages]
+    return [np.ones(len(table), dtype=bool), *age_masks, *group_masks(table, ages, needs)]
+
+
+def kind_reach(backend: CostBackend, origins: pd.DataFrame, sites: Sites, demand: KindDemand,
+               catchment: float) -> KindReach:
+    """Measure a kind's :class:`KindReach` from scratch.
+
+    Parameters
+    ----------
+    backend
+        Cost backend.
+    origins
+        LSOA centroids.
+    sites
+        The kind's suitable sites.
+    demand
+        The kind's demand (its ages and need types name the groups).
+    catchment
+        The kind's floating-catchment size, metres.
+
+    Returns
+    -------
+    KindReach
+    """
+    ages, needs, _ = need_groups(demand)
+    cost, position = _nearest_by_group(backend, origins, sites, kind_groups(sites.table, ages, needs))
+    pairs = backend.costs(origins, sites.points, max_cost=catchment)
+    o = positions_in(origins.index, pairs["origin"])
+    j = positions_in(sites.points.index, pairs["dest"])
+    known = (o >= 0) & (j >= 0)
+    return KindReach(sites, cost, position, o[known], j[known], pairs["cost"].to_numpy(dtype="float64")[known])
+
+
 def nearest_by_need(backend: CostBackend, origins: pd.DataFrame, sites: Sites, ages: np.ndarray,
                     needs: tuple[str | None, ...]) -> tuple[np.ndarray, np.ndarray]:
     """Cost to, and position of, the nearest suitable site per LSOA, age and need type.
@@ -185,6 +256,7 @@ def kind_metrics(
     demand: KindDemand,
     settings: Settings,
     backend: CostBackend,
+    reach: KindReach | None = None,
 ) -> KindMetrics:
     """Compute the metrics of one kind for every LSOA and site.
 
@@ -206,6 +278,9 @@ def kind_metrics(
         Thresholds, rules, bands, catchments and decay.
     backend
         Cost backend.
+    reach
+        The kind's nearest sites and catchment pairs over ``sites``, when
+        already known (default: measured with ``backend``, :func:`kind_reach`).
 
     Returns
     -------
@@ -218,9 +293,8 @@ def kind_metrics(
 
     # Nearest suitable provision: of the kind (any age it serves), then per age (and need type).
     ages, needs, by_group = need_groups(demand)
-    age_masks = [serves_age(table["age_low"], table["age_high"], int(a)) for a in ages]
-    groups = [np.ones(len(table), dtype=bool), *age_masks, *group_masks(table, ages, needs)]
-    group_cost, group_pos = _nearest_by_group(backend, origins, sites, groups)
+    reach = reach or kind_reach(backend, origins, sites, demand, settings.catchment(kind))
+    group_cost, group_pos = reach.cost, reach.position
     cost, pos = group_cost[:, 0], group_pos[:, 0]
     age_cost = group_cost[:, 1 : 1 + len(ages)]
     need_cost = group_cost[:, 1 + len(ages) :].reshape(n, len(ages), len(needs))
@@ -261,11 +335,7 @@ def kind_metrics(
     # Floating catchments over the kind's places.
     total = demand.demand.sum(axis=1)
     places = table["places"].to_numpy(dtype="float64")
-    pairs = backend.costs(origins, sites.points, max_cost=settings.catchment(kind))
-    o = positions_in(origins.index, pairs["origin"])
-    j = positions_in(sites.points.index, pairs["dest"])
-    known = (o >= 0) & (j >= 0)
-    o, j, c = o[known], j[known], pairs["cost"].to_numpy(dtype="float64")[known]
+    o, j, c = reach.pair_origin, reach.pair_site, reach.pair_cost
     _, out[f"{kind}_2sfca"] = catchment_scores(total, places, o, j, 1.0)
     _, out[f"{kind}_e2sfca"] = catchment_scores(total, places, o, j, step_weights(settings.steps(kind))(c))
     _, out[f"{kind}_g2sfca"] = catchment_scores(total, places, o, j, gaussian(settings.gaussian_sigma(kind))(c))
@@ -289,7 +359,7 @@ def kind_metrics(
     need_table = None
     if demand.need_shares is not None:
         need_table = _need_table(kind, origins, lsoa_la, sites, by_group, need_out, need_cost, need_pos, demand.needs)
-    return KindMetrics(pd.DataFrame(out, index=origins.index), site_out, need_table)
+    return KindMetrics(pd.DataFrame(out, index=origins.index), site_out, need_table, reach)
 
 
 def _need_table(

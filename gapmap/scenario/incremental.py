@@ -4,9 +4,12 @@ Edits that open, close or expand provision change the provision table and
 nothing else; every kind whose suitable sites they leave alone has exactly the
 baseline's nearest sites, distances, floating catchments and need table.
 :func:`run_from_baseline` hands those kinds' parts of the baseline analysis to
-:func:`gapmap.engine.analyse`, which recomputes the others (with the baseline's
-demand, unless the demand itself counts the provision) and every summary:
-the results equal a full analysis of the edited inputs.  Edits that change the
+:func:`gapmap.engine.analyse`.  The edited kinds keep the baseline's demand
+(unless the demand itself counts the provision) and their nearest sites and
+catchment pairs are updated from the baseline's
+(:mod:`gapmap.scenario.kind_update`) rather than measured again; the engine
+then recomputes their metrics from those and every summary: the results equal
+a full analysis of the edited inputs.  Edits that change the
 LSOAs, the need or the settings (population, thresholds) fall back to the full
 engine.
 """
@@ -18,10 +21,13 @@ from dataclasses import fields
 import numpy as np
 
 from gapmap.engine import analyse
-from gapmap.engine.analysis import Results
-from gapmap.engine.demand import demand_uses_provision
+from gapmap.engine.analysis import KindPart, Results
+from gapmap.engine.demand import KindDemand, demand_uses_provision
+from gapmap.engine.metrics import kind_metrics
+from gapmap.engine.pairs import cost_backend, lsoa_origins
 from gapmap.inputs import StudyInputs
-from gapmap.scenario.reach import row_keys
+from gapmap.scenario.kind_update import update_kind_reach
+from gapmap.scenario.reach import row_keys, supply_by_kind
 from gapmap.settings import Settings
 
 
@@ -99,4 +105,28 @@ def run_from_baseline(baseline: Results, inputs: StudyInputs, settings: Settings
     reuse = {kind: part for kind, part in baseline.parts.items() if kind not in changed}
     demands = {kind: part.demand for kind, part in baseline.parts.items()
                if kind in changed and not demand_uses_provision(kind, settings)}
+    if settings.journey_backend is None:
+        reuse |= _updated_parts(baseline, inputs, demands)
     return analyse(inputs, settings, reuse=reuse, demands=demands)
+
+
+def _updated_parts(baseline: Results, inputs: StudyInputs, demands: dict[str, KindDemand]) -> dict[str, KindPart]:
+    """The parts of the edited kinds whose demand is the baseline's: nearest sites and catchments updated."""
+    if not demands:
+        return {}
+    settings, lsoas = baseline.settings, inputs.lsoas  # the baseline's settings: its EHC plan year resolved
+    origins, backend = lsoa_origins(lsoas), cost_backend(settings)
+    resident = lsoas["la_gss"].astype(str).to_numpy(dtype=object)
+    children_0_15 = lsoas["children_0_15"].to_numpy()
+    sites = supply_by_kind(inputs, settings, tuple(demands))
+    parts = {}
+    for kind, demand in demands.items():
+        base = baseline.parts[kind].metrics.reach
+        if base is None:
+            continue
+        reach = update_kind_reach(base, sites[kind], demand=demand,
+                                  catchment=settings.catchment(kind), backend=backend, origins=origins)
+        metrics = kind_metrics(kind, origins=origins, lsoa_la=resident, children_0_15=children_0_15,
+                               sites=sites[kind], demand=demand, settings=settings, backend=backend, reach=reach)
+        parts[kind] = KindPart(metrics=metrics, journeys=None, method=demand.method, demand=demand)
+    return parts
