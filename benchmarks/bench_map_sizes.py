@@ -1,4 +1,4 @@
-"""Sizes of a build's HTML pages, and how much of each map is the LSOA layer's geometry (repeated on every map).
+"""Sizes of a build's HTML pages, and how much of each map is its area layer's geometry (LSOAs, or LAs nationally).
 
 Usage (from the repository root, after a build)::
 
@@ -11,8 +11,10 @@ gap stops it) and writes only the overview map and the map of ``--kind``
 into a temporary folder, timed, before measuring them.
 
 For each output folder: the size of every ``*.html`` page, the largest page
-(goal: every page under 5 MB), and for each map the bytes of its largest
-polygon data variable (the LSOA layer) split into geometry (the
+(goal: every page under 5 MB), and for each map its area layer (the polygon
+data variable whose features carry metric classes: the LSOAs, or on a
+national map of more than 5,000 LSOAs the LAs, ``gapmap.render.la_map``):
+its number of areas and its bytes split into geometry (the
 ``"geometry":{...}`` members) and the rest (classes, popup values).  The
 geometry is the same on every map of a folder; ``repeated_geometry_mb`` is what
 the folder would save if it were embedded once (0 once the maps share
@@ -29,30 +31,34 @@ import tempfile
 import time
 from pathlib import Path
 
-_DATA = re.compile(r"var gapmap_data_[0-9a-f]+ = (\{\"type\":\"FeatureCollection\".*?\});\n", re.S)
+#: A data variable: a FeatureCollection, or one joined to the shared LSOA geometry (``gapmap.joinGeometry(...)``).
+_DATA = re.compile(r"var gapmap_data_[0-9a-f]+ = (?:gapmap\.joinGeometry\([^{]*)?"
+                   r"(\{\"type\":\"FeatureCollection\".*?\})\)?;\n", re.S)
 _GEOMETRY = re.compile(r"\"geometry\":(\{\"type\":\"[A-Za-z]+\",\"coordinates\":[\[\]0-9.,\-e ]*\})")
 
 MB = 1e6
 
-#: How the LSOA layer's text starts (its first feature is a polygon; the site layers hold points).
-_POLYGONS = ('{"type":"FeatureCollection","features":[{"type":"Feature","geometry":{"type":"Polygon"',
-             '{"type":"FeatureCollection","features":[{"type":"Feature","geometry":{"type":"MultiPolygon"')
+#: How an area layer's text starts: its features carry metric classes (site and boundary layers do not).
+_AREAS = '{"type":"FeatureCollection","features":[{"type":"Feature","geometry":'
+_CLASSES = re.compile(r'"properties":\{"c": ')
 
 
-def _lsoa_layer(page: str) -> dict[str, float]:
-    layers = [layer for layer in _DATA.findall(page) if layer.startswith(_POLYGONS)]
+def _area_layer(page: str) -> dict[str, float]:
+    layers = [layer for layer in _DATA.findall(page)
+              if layer.startswith(_AREAS) and _CLASSES.search(layer[:100_000])]
     if not layers:
-        return {"data_mb": 0.0, "geometry_mb": 0.0}
+        return {"areas": 0, "data_mb": 0.0, "geometry_mb": 0.0}
     largest = max(layers, key=len)
     geometry = sum(len(g) for g in _GEOMETRY.findall(largest))
-    return {"data_mb": round(len(largest) / MB, 2), "geometry_mb": round(geometry / MB, 2)}
+    return {"areas": len(_CLASSES.findall(largest)), "data_mb": round(len(largest) / MB, 2),
+            "geometry_mb": round(geometry / MB, 2)}
 
 
 def folder_sizes(folder: Path) -> dict[str, object]:
-    """Page sizes and the LSOA geometry of each map in one output folder (MB = 10^6 bytes)."""
+    """Page sizes and the area layer of each map in one output folder (MB = 10^6 bytes)."""
     pages = {path.name: path for path in sorted(folder.glob("*.html"))}
     sizes = {name: round(path.stat().st_size / MB, 2) for name, path in pages.items()}
-    maps = {name: _lsoa_layer(path.read_text(encoding="utf-8")) for name, path in pages.items()
+    maps = {name: _area_layer(path.read_text(encoding="utf-8")) for name, path in pages.items()
             if name.startswith("map")}
     geometry = [m["geometry_mb"] for m in maps.values()]
     return {
@@ -61,7 +67,7 @@ def folder_sizes(folder: Path) -> dict[str, object]:
         "largest_page": max(sizes, key=sizes.get) if sizes else None,
         "largest_page_mb": max(sizes.values(), default=0.0),
         "all_pages_mb": round(sum(sizes.values()), 2),
-        "lsoa_layer_per_map": maps,
+        "area_layer_per_map": maps,
         "repeated_geometry_mb": round(sum(geometry) - max(geometry, default=0.0), 2),
         "shared_scripts_mb": {path.name: round(path.stat().st_size / MB, 2) for path in sorted(folder.glob("*.js"))},
     }

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
 import shutil
 from pathlib import Path
 
 import pytest
 
-from gapmap.render import study_map
+from gapmap.render import la_map, study_map
 from gapmap.render.symbols import KIND_SYMBOLS
 
 CHROMIUM = os.environ.get("GAPMAP_CHROMIUM") or next(
@@ -274,6 +275,26 @@ def test_a_click_or_tap_on_an_area_opens_its_popup(page, ne_build):
     popup.wait_for(timeout=5_000)
     text = popup.inner_text()
     assert "Children aged 0-15" in text and "Local authority" in text
+    assert page.errors == [] and page.outside == []
+
+
+def test_a_national_map_draws_las_and_names_the_command_for_lsoas(page, ne_results, tmp_path, monkeypatch):
+    monkeypatch.setattr(la_map, "LA_MAP_ABOVE", 100)  # the North East drawn as England is (one area per LA)
+    path = tmp_path / "map.html"
+    study_map(ne_results, tiles=None).save(str(path))
+    page.open_map(path)
+    assert page.canvas_signature()[0] > 100_000, "the LAs are drawn"
+    assert page.page.locator(".leaflet-marker-pane .gapmap-icon").count() == 0, "sites wait in the layer list"
+    assert "Figures by local authority (7 LAs)" in page.page.locator(".gapmap-title").inner_text()
+    assert page.page.locator(".gapmap-search input").get_attribute("placeholder") == "Find a school or local authority"
+    page.click_an_area()
+    popup = page.page.locator(".leaflet-popup-content")
+    popup.wait_for(timeout=5_000)
+    assert re.search(r"gapmap build --la E0[68]\d{6} maps its neighbourhoods", popup.inner_text())
+    page.page.mouse.move(5, 400)
+    page.page.wait_for_timeout(400)  # the popup fades in
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.page.screenshot(path=str(ARTIFACTS / "map-by-la-popup.png"))
     assert page.errors == [] and page.outside == []
 
 

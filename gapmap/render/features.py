@@ -18,8 +18,10 @@ from scipy.spatial import cKDTree
 from gapmap.engine._kind_data import ALL_NEEDS
 from gapmap.engine.analysis import Results
 from gapmap.render.geometry import web_geometries
+from gapmap.render.la_map import LA_DECIMALS, LA_TOLERANCE_M, draws_las
 from gapmap.render.metrics import kind_noun
-from gapmap.render.popups import is_missing, provision_values, record_fields, text
+from gapmap.render.popups import is_missing, provision_values, record_fields, short_provision_values, text
+from gapmap.render.symbols import SPECIALIST_KINDS
 
 #: Column names accepted for the resident LA, provider LA and children of a flow table.
 FLOW_COLUMNS: dict[str, tuple[str, ...]] = {
@@ -48,21 +50,25 @@ class WebBase:
     Attributes
     ----------
     lsoa
-        LSOAs simplified to 25 m, in the row order of ``results.lsoa``.
+        LSOAs simplified to 25 m, in the row order of ``results.lsoa``; ``None`` when the
+        maps draw LAs instead (:func:`gapmap.render.la_map.draws_las`).
     las
-        LA boundaries simplified to 50 m, with ``la_gss`` and ``la_name``.
+        LA boundaries simplified to 50 m (on LA-level maps to
+        :data:`~gapmap.render.la_map.LA_TOLERANCE_M`, coordinates rounded to
+        :data:`~gapmap.render.la_map.LA_DECIMALS` places), with ``la_gss`` and ``la_name``.
     area
-        The study area's outer boundary (the union of its LAs), one row.
+        The study area's outer boundary (the union of its LAs), one row, simplified as ``las``.
     provision
-        Located provision of the analysed kinds, with popup title ``t``, values
-        ``v`` (see :func:`gapmap.render.popups.provision_fields`) and search ``label``.
+        Located provision of the analysed kinds (on LA-level maps the specialist kinds only), with popup
+        title ``t``, values ``v`` (see :func:`gapmap.render.popups.provision_fields`; on LA-level maps
+        :data:`~gapmap.render.popups.SHORT_PROVISION_FIELDS`) and search ``label``.
     la_names
         LA code -> name.
     la_points
         LA code -> a point inside the LA (EPSG:27700), where flow lines start and end.
     """
 
-    lsoa: gpd.GeoDataFrame
+    lsoa: gpd.GeoDataFrame | None
     las: gpd.GeoDataFrame
     area: gpd.GeoDataFrame
     provision: gpd.GeoDataFrame
@@ -85,11 +91,13 @@ def web_base(results: Results) -> WebBase:
     las = results.inputs.las
     la_names = dict(zip(las["la_gss"].astype(str), las["la_name"].astype(str)))
     area = gpd.GeoDataFrame({"name": [results.inputs.name]}, geometry=[las.union_all()], crs=las.crs)
+    by_la = draws_las(results)
+    tolerance, decimals = (LA_TOLERANCE_M, LA_DECIMALS) if by_la else (50.0, 5)
     return WebBase(
-        lsoa=web_geometries(results.lsoa[["geometry"]], tolerance_m=25),
-        las=web_geometries(las[["la_gss", "la_name", "geometry"]], tolerance_m=50),
-        area=web_geometries(area, tolerance_m=50),
-        provision=_provision(results, la_names),
+        lsoa=None if by_la else web_geometries(results.lsoa[["geometry"]], tolerance_m=25),
+        las=web_geometries(las[["la_gss", "la_name", "geometry"]], tolerance_m=tolerance, decimals=decimals),
+        area=web_geometries(area, tolerance_m=tolerance, decimals=decimals),
+        provision=_provision(results, la_names, short=by_la),
         la_names=la_names,
         la_points={str(code): geom for code, geom in zip(las["la_gss"], las.geometry.representative_point())},
     )
@@ -121,10 +129,12 @@ def nearest_alternatives(provision: gpd.GeoDataFrame) -> pd.DataFrame:
     return out
 
 
-def _provision(results: Results, la_names: dict[str, str]) -> gpd.GeoDataFrame:
+def _provision(results: Results, la_names: dict[str, str], *, short: bool) -> gpd.GeoDataFrame:
+    """Located provision of the analysed kinds with popup values (``short``: specialist kinds, short popups)."""
     provision = results.provision
     located = provision[provision.geometry.notna() & ~provision.geometry.is_empty]
-    located = located[located["kind"].isin(results.settings.kinds)]
+    kinds = [k for k in results.settings.kinds if k in SPECIALIST_KINDS] if short else results.settings.kinds
+    located = located[located["kind"].isin(kinds)]
     alternatives = nearest_alternatives(located)
     values = [
         provision_values(record, la_name=la_names.get(str(record["la_gss"]), "unknown"),
@@ -132,6 +142,8 @@ def _provision(results: Results, la_names: dict[str, str]) -> gpd.GeoDataFrame:
         for record, alt_name, alt_m in zip(located.drop(columns="geometry").to_dict("records"),
                                            alternatives["alternative_name"], alternatives["alternative_m"])
     ]
+    if short:
+        values = [short_provision_values(v) for v in values]
     out = web_geometries(located[["provision_id", "urn", "kind", "needs", "geometry"]], tolerance_m=0)
     titles = located["name"].astype("string").fillna("unnamed").tolist()
     labels = [f"{name} (URN {urn})" for name, urn in zip(titles, located["urn"].astype("string").fillna("none"))]

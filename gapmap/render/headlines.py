@@ -53,7 +53,12 @@ def need_is_estimated(results: Results, kind: str) -> bool:
     return kind in SPECIALIST_KINDS and settings.specialist_demand == "ehcp" and not results.inputs.ehcp.empty
 
 
-def _who(results: Results, kind: str) -> str:
+def who_counted(results: Results, kind: str) -> str:
+    """Who a kind's figures count, inside a sentence: ``"estimated children needing a special school place"``.
+
+    Children needing the kind when their need is estimated from EHC plans
+    (:func:`need_is_estimated`), else every child of the kind's ages, e.g. ``"children aged 4-15"``.
+    """
     if need_is_estimated(results, kind):
         return f"estimated children needing {need_phrase(kind)}"
     low, high = results.settings.ages[kind]
@@ -97,8 +102,8 @@ def headlines(results: Results) -> list[Headline]:
             kind=kind,
             title=KIND_LABELS[kind],
             figure=number(need),
-            sentence=(f"{_who(results, kind)}{share} live {threshold_rule(settings, kind)}, from the nearest suitable "
-                      f"{kind_noun(kind)} ({_basis(results, kind)}; {sites:,} sites)."),
+            sentence=(f"{who_counted(results, kind)}{share} live {threshold_rule(settings, kind)}, from the nearest "
+                      f"suitable {kind_noun(kind)} ({_basis(results, kind)}; {sites:,} sites)."),
             context=(
                 f"{number(need_walking)} live {walking_rule(settings)}.",
                 f"Context, not need: {count(beyond)} of all {count(children)} children aged 0-15 "
@@ -150,7 +155,7 @@ def places_columns(results: Results, kind: str) -> dict[str, str]:
     dict
         LA name, places, estimated need, ratio, shortfall, then need beyond each rule.
     """
-    settings, who = results.settings, _who(results, kind)
+    settings, who = results.settings, who_counted(results, kind)
     year = ehcp_year_label(settings.ehcp_year) if settings.ehcp_year is not None else "no EHC plan year"
     return {
         "la_name": "Local authority",
@@ -184,7 +189,7 @@ def sector_rows(results: Results, kind: str) -> pd.DataFrame:
     if table is None or table.empty:
         return pd.DataFrame()
     rows = table[(table["kind"] == kind) & (table["area"] == "combined authority")]
-    settings, who = results.settings, _who(results, kind)
+    settings, who = results.settings, who_counted(results, kind)
     shown = pd.DataFrame({
         "Supply counted": rows["sectors"] + rows["counted"].map({True: " (used above)", False: ""}),
         "Sites": rows["sites"],

@@ -176,8 +176,9 @@ class MapControls(MacroElement):
     Parameters
     ----------
     options
-        ``title`` (text), ``summary`` (link to the summary page), ``note`` (text) and, for a map
-        without a choropleth, ``legend`` (HTML built and escaped in Python).
+        ``title`` (text), ``summary`` (link to the summary page), ``note`` (text), ``areas``
+        (what the search box finds besides schools: ``"LSOA"``, the default, or ``"local authority"``)
+        and, for a map without a choropleth, ``legend`` (HTML built and escaped in Python).
     """
 
     _template = Template(

@@ -21,10 +21,11 @@ from gapmap.engine.analysis import Results
 from gapmap.errors import InputError
 from gapmap.render.assets import inline_assets
 from gapmap.render.features import WebBase, cluster_areas, flow_lines, opportunity_points, web_base
+from gapmap.render.la_map import draws_las, la_command, la_fields, la_metrics, la_note
 from gapmap.render.labels import la_labels
 from gapmap.render.layers import DataLayer, JsonData, MapControls, RawHtml, feature_collection, page_of
 from gapmap.render.metrics import NO_DATA_COLOUR, Metric, deprivation_metric, distance_metric, kind_metrics, kind_noun
-from gapmap.render.popups import NEED_LABELS, metric_texts, provision_fields, text
+from gapmap.render.popups import NEED_LABELS, SHORT_PROVISION_FIELDS, metric_texts, provision_fields, text
 from gapmap.render.shared import SharedGeometry, joined_collection
 from gapmap.render.symbols import KIND_SYMBOLS, OPPORTUNITY_SYMBOL, SPECIALIST_KINDS
 from gapmap.render.together_layer import TOGETHER_SYMBOL, together_sites
@@ -145,6 +146,8 @@ def _metrics(results: Results, kind: str | None) -> list[Metric]:
 
 def _lsoa_layers(fmap: folium.Map, results: Results, base: WebBase, metrics: list[Metric], shown: int,
                  shared: SharedGeometry | None) -> None:
+    if base.lsoa is None:
+        raise ValueError("These shared geometries hold no LSOAs (an LA-level base): make them from the same results.")
     lsoa = results.lsoa
     class_array = np.column_stack([m.classes(lsoa) for m in metrics])
     classes = class_array.tolist()
@@ -169,6 +172,30 @@ def _lsoa_layers(fmap: folium.Map, results: Results, base: WebBase, metrics: lis
              "legend": legend_html(metric, note=note, no_data=bool((class_array[:, index] < 0).any()))},
             name=metric.label, overlay=False, show=index == shown,
         ).add_to(fmap)
+
+
+def _la_layers(fmap: folium.Map, results: Results, base: WebBase, kind: str | None, shown: int) -> JsonData:
+    """The LA choropleth of an LA-level map (a base layer per metric); returns its data, which the boundaries reuse."""
+    summary = pd.DataFrame(results.la_summary).set_index("la_gss")
+    frame = summary.loc[base.las["la_gss"].astype(str)].reset_index()
+    metrics = la_metrics(results, kind)
+    class_array = np.column_stack([m.classes(frame) for m in metrics])
+    fields, values = la_fields(results, kind, frame)
+    rows = zip(class_array.tolist(), frame["la_name"].astype(str), frame["la_gss"].astype(str), values)
+    properties = [{"c": c, "t": f"{name} ({code})", "s": f"{la_command(code)} maps its neighbourhoods (LSOAs)", "v": v}
+                  for c, name, code, v in rows]
+    data = JsonData(feature_collection(base.las, properties))
+    data.add_to(fmap)
+    for index, metric in enumerate(metrics):
+        note = "Darker = a worse gap. Figures of each local authority, from its neighbourhoods (LSOAs) and sites."
+        DataLayer(
+            "choropleth", data,
+            {"metric": index, "colours": list(metric.colours), "noData": NO_DATA_COLOUR, "fields": fields,
+             "legend": legend_html(metric, note=note, no_data=bool((class_array[:, index] < 0).any())),
+             "popupWidth": 460},
+            name=metric.label, overlay=False, show=index == shown,
+        ).add_to(fmap)
+    return data
 
 
 def _records(frame, columns: tuple[str, ...]) -> list[dict]:
@@ -196,7 +223,7 @@ def _points(fmap: folium.Map, frame, fields: list[str], *, name: str, symbol, sh
     ).add_to(fmap)
 
 
-def _provision_layers(fmap: folium.Map, results: Results, base: WebBase, kind: str | None) -> None:
+def _provision_layers(fmap: folium.Map, results: Results, base: WebBase, kind: str | None, *, short: bool) -> None:
     provision = base.provision
     kinds = list(results.settings.kinds)
     if kind is not None:
@@ -205,35 +232,37 @@ def _provision_layers(fmap: folium.Map, results: Results, base: WebBase, kind: s
         sites = provision[provision["kind"] == k]
         if sites.empty:
             continue
-        shown = k == kind if kind is not None else k in SPECIALIST_KINDS
-        _points(fmap, sites, provision_fields(k), name=SITE_LABELS[k], symbol=KIND_SYMBOLS[k], show=shown,
+        shown = k == kind if kind is not None else k in SPECIALIST_KINDS and not short  # LA-level: the LAs first
+        fields = list(SHORT_PROVISION_FIELDS) if short else provision_fields(k)
+        _points(fmap, sites, fields, name=SITE_LABELS[k], symbol=KIND_SYMBOLS[k], show=shown,
                 cluster=len(sites) > CLUSTER_ABOVE, z_index=1000 if k in SPECIALIST_KINDS else 0)
         if k == kind:
-            _need_layers(fmap, sites, k)
+            _need_layers(fmap, sites, k, fields)
 
 
-def _need_layers(fmap: folium.Map, sites, kind: str) -> None:
+def _need_layers(fmap: folium.Map, sites, kind: str, fields: list[str]) -> None:
     codes = sites["needs"].dropna().astype(str).str.split(";").explode()
     for code in sorted(set(codes) - {""}):
         catering = sites[sites["needs"].fillna("").astype(str).str.split(";").apply(lambda c, code=code: code in c)]
         label = NEED_LABELS.get(code, code)
-        _points(fmap, catering, provision_fields(kind), name=f"{SITE_LABELS[kind]} for {label} ({code})",
+        _points(fmap, catering, fields, name=f"{SITE_LABELS[kind]} for {label} ({code})",
                 symbol=KIND_SYMBOLS[kind],
                 show=False, cluster=False)
 
 
-def _optional_layers(fmap: folium.Map, results: Results, base: WebBase, kind: str | None) -> None:
+def _optional_layers(fmap: folium.Map, results: Results, base: WebBase, kind: str | None, *, by_la: bool) -> None:
+    shown = kind is not None and not by_la  # on an LA-level map, lines across the country would hide the LAs
     flow_kinds = [kind] if kind is not None else [k for k in results.settings.kinds if k in SPECIALIST_KINDS]
     for k in flow_kinds:
         clusters = cluster_areas(results, k)
         if clusters is not None:
             _vectors(fmap, clusters[0], fields=clusters[1], name=f"Border gap clusters: {kind_noun(k)}",
-                     show=kind is not None, style={"color": "#000000", "weight": 4, "dashArray": "1 7",
-                                                   "lineCap": "round", "fill": False})
+                     show=shown, style={"color": "#000000", "weight": 4, "dashArray": "1 7",
+                                        "lineCap": "round", "fill": False})
         lines = flow_lines(results, k, base)
         if lines is not None:
             _vectors(fmap, lines, name=f"Children whose nearest {kind_noun(k)} is in another LA",
-                     show=kind is not None, arrows=True, style={"color": "#E69F00", "opacity": 0.85})
+                     show=shown, arrows=True, style={"color": "#E69F00", "opacity": 0.85})
     planned = together_sites(results, kind)
     if planned is not None:
         _points(fmap, planned[0], planned[1], name="New sites, planning together", symbol=TOGETHER_SYMBOL,
@@ -294,6 +323,14 @@ def study_map(
         The build's shared LSOA geometry (:func:`~gapmap.render.shared.write_shared_geometry`,
         written from ``base.lsoa``): the map loads it from its folder instead of
         embedding the polygons.  ``None`` embeds them (one self-contained file).
+        Unused on an LA-level map.
+
+    Notes
+    -----
+    A study area of more than :data:`~gapmap.render.la_map.LA_MAP_ABOVE` LSOAs
+    (England) is mapped by LA (:mod:`gapmap.render.la_map`): the LAs coloured by
+    their summary figures, specialist sites only with short popups, and the
+    title box saying so.
 
     Returns
     -------
@@ -319,24 +356,34 @@ def study_map(
     if tiles is not None:
         tile_layer(tiles).add_to(fmap)
 
-    metrics = _metrics(results, kind)
+    by_la = draws_las(results)
     focus = focus or next((k for k in kinds if k in SPECIALIST_KINDS), kinds[0])
-    _lsoa_layers(fmap, results, base, metrics, shown=kinds.index(focus) if kind is None else 0, shared=shared)
+    shown = kinds.index(focus) if kind is None else 0
+    boundaries = {"color": "#222222", "weight": 1.8, "dashArray": "5 3", "fill": False}
+    if by_la:
+        areas = _la_layers(fmap, results, base, kind, shown)
+    else:
+        _lsoa_layers(fmap, results, base, _metrics(results, kind), shown=shown, shared=shared)
     _vectors(fmap, base.area, name="Combined authority boundary", interactive=False,
              style={"color": "#000000", "weight": 3.5, "fill": False})
-    _vectors(fmap, base.las, name="Local authority boundaries", interactive=False,
-             style={"color": "#222222", "weight": 1.8, "dashArray": "5 3", "fill": False})
-    _optional_layers(fmap, results, base, kind)
-    _provision_layers(fmap, results, base, kind)
+    if by_la:
+        DataLayer("vectors", areas, {"style": boundaries, "interactive": False, "fields": [], "arrows": False},
+                  name="Local authority boundaries").add_to(fmap)
+    else:
+        _vectors(fmap, base.las, name="Local authority boundaries", interactive=False, style=boundaries)
+    _optional_layers(fmap, results, base, kind, by_la=by_la)
+    _provision_layers(fmap, results, base, kind, short=by_la)
     add_place_names(fmap, base.las)
     folium.LayerControl(collapsed=False, position="topright").add_to(fmap)
-    threshold_note = "" if kind is None else (
-        f"Threshold: {results.settings.threshold(kind) / METRES_PER_MILE:g} miles, straight line.")
-    MapControls({"title": title, "summary": summary, "note": threshold_note}).add_to(fmap)
+    notes = [la_note(results, kind)] if by_la else []
+    if kind is not None:
+        notes.append(f"Threshold: {results.settings.threshold(kind) / METRES_PER_MILE:g} miles, straight line.")
+    MapControls({"title": title, "summary": summary, "note": " ".join(notes),
+                 "areas": "local authority" if by_la else "LSOA"}).add_to(fmap)
     inline_assets(fmap)
     header = page_of(fmap).header
     header.add_child(RawHtml('<meta name="generator" content="gapmap">'), name="gapmap_generator")
-    if shared is not None:
+    if shared is not None and not by_la:
         header.add_child(RawHtml(f'<script src="{html.escape(shared.file)}"></script>'), name="gapmap_shared")
     return fmap
 

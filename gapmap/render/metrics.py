@@ -133,7 +133,14 @@ def _round_sig(value: float, digits: int = 2) -> float:
     return float(round(value, digits - 1 - magnitude))
 
 
-def _palette(classes: int, *, reverse: bool) -> tuple[str, ...]:
+def palette(classes: int, *, reverse: bool) -> tuple[str, ...]:
+    """YlGnBu fills of ``classes`` classes, light to dark (``reverse``: dark to light, where low values are worse).
+
+    Examples
+    --------
+    >>> palette(3, reverse=True)
+    ('#2c7fb8', '#7fcdbb', '#edf8b1')
+    """
     colours = YLGNBU[min(max(classes, 3), 9)][-classes:]
     return tuple(reversed(colours)) if reverse else colours
 
@@ -160,7 +167,7 @@ def distance_metric(kind: str, settings: Settings) -> Metric:
         unit="miles",
         scale=1 / METRES_PER_MILE,
         breaks=breaks,
-        colours=_palette(len(breaks), reverse=False),
+        colours=palette(len(breaks), reverse=False),
         decimals=1,
         no_data=f"no {kind_noun(kind)} in the study area",
     )
@@ -186,7 +193,7 @@ def journey_metric(kind: str, settings: Settings) -> Metric:
         unit="minutes",
         scale=1.0,
         breaks=TIME_BANDS_MIN,
-        colours=_palette(len(TIME_BANDS_MIN), reverse=False),
+        colours=palette(len(TIME_BANDS_MIN), reverse=False),
         decimals=0,
         no_data=f"no {kind_noun(kind)} in the study area",
     )
@@ -247,7 +254,7 @@ def kind_metrics(lsoa: pd.DataFrame, kind: str, settings: Settings) -> list[Metr
                 unit=unit,
                 scale=1.0,
                 breaks=breaks,
-                colours=_palette(len(breaks), reverse=not worse_high),
+                colours=palette(len(breaks), reverse=not worse_high),
                 decimals=2 if suffix in _RATIOS else 0,  # whole children and places
                 no_data="no provision within the catchment" if suffix in _RATIOS else "no value",
             )
@@ -276,7 +283,7 @@ def deprivation_metric(lsoa: pd.DataFrame) -> Metric | None:
         unit="decile",
         scale=1.0,
         breaks=(1, 3, 5, 7, 9),
-        colours=_palette(5, reverse=True),
+        colours=palette(5, reverse=True),
         no_data="no deprivation data",
         labels=("1-2 (most deprived)", "3-4", "5-6", "7-8", "9-10 (least deprived)"),
     )

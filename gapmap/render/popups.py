@@ -39,6 +39,8 @@ PROVISION_FIELDS: tuple[str, ...] = (
     "Source", "Location", "Nearest other",
 )
 
+#: Field labels of a site's popup on an LA-level (national) map: the first facts; the LA's own map has the rest.
+SHORT_PROVISION_FIELDS: tuple[str, ...] = ("URN", "Type", "Local authority", "Places", "Need types")
 
 #: Longest text shown as a popup field.
 LONGEST_FIELD = 240
@@ -139,6 +141,17 @@ def provision_values(row: Mapping[str, object], *, la_name: str, alternative: tu
         _age_range(row), _places(row), text(row.get("pupils")), needs(row.get("needs")), text(row.get("source")),
         location, nearest,
     ]
+
+
+def short_provision_values(values: list[str]) -> list[str]:
+    """The values of :data:`SHORT_PROVISION_FIELDS` among a site's :func:`provision_values`.
+
+    Examples
+    --------
+    >>> short_provision_values([f"value of {field}" for field in PROVISION_FIELDS])[:2]
+    ['value of URN', 'value of Type']
+    """
+    return [values[PROVISION_FIELDS.index(field)] for field in SHORT_PROVISION_FIELDS]
 
 
 def provision_fields(kind: str) -> list[str]:

@@ -20,7 +20,8 @@ def write_maps(results: Results, folder: Path, *, tiles: str | None = "OpenStree
     """Write every map of :func:`~gapmap.render.maps.map_pages` as HTML and PNG, and their shared LSOA geometry.
 
     The LSOA polygons are written once, into ``lsoa-geometry.js``
-    (:func:`~gapmap.render.shared.write_shared_geometry`), which every map loads.
+    (:func:`~gapmap.render.shared.write_shared_geometry`), which every map loads;
+    a national-scale study's maps draw LAs (:mod:`gapmap.render.la_map`) and need no such file.
 
     Parameters
     ----------
@@ -38,7 +39,7 @@ def write_maps(results: Results, folder: Path, *, tiles: str | None = "OpenStree
     """
     base, images = web_base(results), png_base(results)
     pages = map_pages(results)
-    shared = write_shared_geometry(base.lsoa, folder)
+    shared = None if base.lsoa is None else write_shared_geometry(base.lsoa, folder)
     for page in pages:
         study_map(results, kind=page.kind, tiles=tiles, title=page.title, base=base,
                   shared=shared).save(str(folder / page.file))

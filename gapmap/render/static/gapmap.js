@@ -73,8 +73,10 @@
     }
   });
 
-  /* LSOA polygons coloured by the class of one metric (properties.c[metric], -1 = no value). */
+  /* Areas (LSOAs; LAs on a national map) coloured by the class of one metric (properties.c[metric], -1 = no value). */
   gapmap.choropleth = function (map, data, options) {
+    var popup = { maxWidth: options.popupWidth || 360, autoPanPadding: [40, 40],
+      className: options.popupWidth ? "gapmap-wide" : "" };
     var layer = new Lazy(function () {
       var areas = L.geoJSON(data, {
         style: function (feature) {
@@ -90,8 +92,7 @@
           path.bindTooltip(function () { return card(feature.properties, options.fields); },
             { sticky: true, className: "gapmap-tooltip" });
           /* A click or tap opens the same card as a popup: touch screens have no hover. */
-          path.bindPopup(function () { return card(feature.properties, options.fields); },
-            { maxWidth: 360, autoPanPadding: [40, 40] });
+          path.bindPopup(function () { return card(feature.properties, options.fields); }, popup);
           path.on("popupopen", function () { path.closeTooltip(); });
           path.on("mouseover", function () { path.setStyle({ color: "#000000", weight: 2 }); });
           path.on("mouseout", function () { areas.resetStyle(path); });
@@ -100,6 +101,7 @@
       return areas;
     });
     layer.gapmapLegend = options.legend;
+    layer.gapmapPopup = popup;
     var s = state(map);
     if (s.choropleths.length === 0) {
       data.features.forEach(function (feature, index) {
@@ -289,7 +291,7 @@
     if (!map.hasLayer(layer)) { map.addLayer(layer); }
     var path = layer.content().getLayers()[entry.lsoa];
     map.fitBounds(path.getBounds(), { maxZoom: 14, animate: false });
-    L.popup().setLatLng(path.getBounds().getCenter()).setContent(card(path.feature.properties, entry.fields)).openOn(map);
+    L.popup(layer.gapmapPopup).setLatLng(path.getBounds().getCenter()).setContent(card(path.feature.properties, entry.fields)).openOn(map);
   }
 
   function find(entries, typed) {
@@ -311,15 +313,16 @@
     return c;
   }
 
-  function searchBox(map) {
+  function searchBox(map, options) {
     var s = state(map);
+    var areas = options.areas || "LSOA";
     return control(map, "topleft", function () {
       var div = L.DomUtil.create("div", "gapmap-search leaflet-bar leaflet-control");
       var listId = "gapmap-search-" + L.Util.stamp(map);
       var input = L.DomUtil.create("input", "", div);
       input.type = "search";
-      input.placeholder = "Find a school or LSOA";
-      input.setAttribute("aria-label", "Find a school or LSOA by name");
+      input.placeholder = "Find a school or " + areas;
+      input.setAttribute("aria-label", "Find a school or " + areas + " by name");
       input.setAttribute("list", listId);
       var list = L.DomUtil.create("datalist", "", div);
       list.id = listId;
@@ -332,7 +335,7 @@
       message.setAttribute("role", "status");
       function go() {
         var entry = find(s.search, input.value);
-        message.textContent = entry || !input.value ? "" : "No school or LSOA matches.";
+        message.textContent = entry || !input.value ? "" : "No school or " + areas + " matches.";
         if (entry) { show(map, entry); }
       }
       L.DomEvent.on(input, "change", go);
@@ -456,7 +459,7 @@
 
   /* Add the controls, then mark the map ready once it has been drawn. */
   gapmap.controls = function (map, options) {
-    searchBox(map);
+    searchBox(map, options);
     fullScreenButton(map);
     titleBox(map, options);
     foldableLayers(map);
