@@ -59,8 +59,16 @@ def _flush_c_stdout() -> None:
         pass
 
 
-def _new_solver() -> tuple[ModuleType, Any]:
-    """``(highspy, highspy.Highs())``; the first solver of the process is made with standard output muted."""
+def new_solver() -> tuple[ModuleType, Any]:
+    """``(highspy, solver)``: a quiet HiGHS solver with a fixed seed; the process's first is made with stdout muted."""
+    highspy, highs = _made_solver()
+    highs.setOptionValue("output_flag", False)
+    highs.setOptionValue("random_seed", 0)
+    return highspy, highs
+
+
+def _made_solver() -> tuple[ModuleType, Any]:
+    """``(highspy, highspy.Highs())``, muting standard output for the first solver of the process."""
     global _BANNER_SHOWN
     import highspy
 
@@ -84,6 +92,41 @@ def _new_solver() -> tuple[ModuleType, Any]:
         os.close(saved)
     _BANNER_SHOWN = True
     return highspy, highs
+
+
+def lp_model(highspy: ModuleType, cost: np.ndarray, matrix: sparse.csc_array, row_upper: np.ndarray,
+             col_upper: np.ndarray) -> Any:
+    r"""The HiGHS model of :math:`\max c^\top x` s.t. :math:`Ax \le u`, :math:`0 \le x \le \bar x` (continuous).
+
+    Parameters
+    ----------
+    highspy
+        The ``highspy`` module (from :func:`new_solver`).
+    cost, matrix, row_upper, col_upper
+        As for :func:`maximise`.
+
+    Returns
+    -------
+    highspy.HighsLp
+        The model, for ``Highs.passModel``.
+    """
+    n_row, n_col = matrix.shape
+    csc = sparse.csc_array(matrix)
+    csc.sort_indices()
+    lp = highspy.HighsLp()
+    lp.num_col_, lp.num_row_ = n_col, n_row
+    lp.sense_ = highspy.ObjSense.kMaximize
+    lp.col_cost_ = np.asarray(cost, dtype=np.float64)
+    lp.col_lower_ = np.zeros(n_col)
+    lp.col_upper_ = np.asarray(col_upper, dtype=np.float64)
+    lp.row_lower_ = np.full(n_row, -highspy.kHighsInf)
+    lp.row_upper_ = np.asarray(row_upper, dtype=np.float64)
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+    lp.a_matrix_.num_col_, lp.a_matrix_.num_row_ = n_col, n_row
+    lp.a_matrix_.start_ = csc.indptr.astype(np.int32)
+    lp.a_matrix_.index_ = csc.indices.astype(np.int32)
+    lp.a_matrix_.value_ = csc.data.astype(np.float64)
+    return lp
 
 
 def maximise(
@@ -123,28 +166,11 @@ def maximise(
     MilpOutcome
         The best solution, its value and the proven bound.
     """
-    highspy, highs = _new_solver()
-    n_row, n_col = matrix.shape
-    csc = sparse.csc_array(matrix)
-    csc.sort_indices()
-    lp = highspy.HighsLp()
-    lp.num_col_, lp.num_row_ = n_col, n_row
-    lp.sense_ = highspy.ObjSense.kMaximize
-    lp.col_cost_ = np.asarray(cost, dtype=np.float64)
-    lp.col_lower_ = np.zeros(n_col)
-    lp.col_upper_ = np.asarray(col_upper, dtype=np.float64)
-    lp.row_lower_ = np.full(n_row, -highspy.kHighsInf)
-    lp.row_upper_ = np.asarray(row_upper, dtype=np.float64)
-    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-    lp.a_matrix_.num_col_, lp.a_matrix_.num_row_ = n_col, n_row
-    lp.a_matrix_.start_ = csc.indptr.astype(np.int32)
-    lp.a_matrix_.index_ = csc.indices.astype(np.int32)
-    lp.a_matrix_.value_ = csc.data.astype(np.float64)
+    highspy, highs = new_solver()
+    lp = lp_model(highspy, cost, matrix, row_upper, col_upper)
     is_mip = bool(np.any(integer))
     if is_mip:
         lp.integrality_ = [highspy.HighsVarType.kInteger if i else highspy.HighsVarType.kContinuous for i in integer]
-    highs.setOptionValue("output_flag", False)
-    highs.setOptionValue("random_seed", 0)
     highs.setOptionValue("mip_rel_gap", 0.0)
     highs.setOptionValue("mip_abs_gap", MIP_ABS_GAP)
     if time_limit is not None:
@@ -159,6 +185,7 @@ def maximise(
     status = highs.getModelStatus()
     info = highs.getInfo()
     x = np.asarray(highs.getSolution().col_value, dtype=np.float64)
+    n_col = matrix.shape[1]
     if len(x) != n_col:  # no feasible solution was found before the limit
         x = np.asarray(start if start is not None else np.zeros(n_col), dtype=np.float64)
     objective = float(np.dot(cost, x))

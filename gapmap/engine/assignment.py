@@ -16,7 +16,9 @@ takes the least total distance :math:`\sum c_{ij} f_{ij}`.  Both aims are one
 LP, :math:`\max \sum_{ij} (M - c_{ij}) f_{ij}` with
 :math:`M = (n_{\text{sites}} + 1) \max c_{ij}`: a path that places more need
 visits each site at most once, so it costs at most :math:`n_{\text{sites}}
-\max c` per child and always gains.  Solved with HiGHS.
+\max c` per child and always gains.  Solved with HiGHS, pricing in only the
+pairs the optimum needs (:mod:`gapmap.engine.priced_lp`: the same optimum as
+one LP over every pair, without building it).
 Need left over, :math:`w_i - \sum_j f_{ij}`, is **unmet**: no place within
 reach is left for it.  Nearest-site assignment, the gap analysis's rule,
 sends all of :math:`w_i` to the nearest site whatever its places; the
@@ -29,13 +31,12 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import sparse
 
-from gapmap.engine import _milp
 from gapmap.engine._kind_data import SPECIALIST_KINDS, count_text, existing_sites, kind_demand, la_names, origins
 from gapmap.engine._site_inputs import check_costs, check_demand
 from gapmap.engine.analysis import Results
 from gapmap.engine.pairs import cost_backend
+from gapmap.engine.priced_lp import maximise_transport
 from gapmap.errors import InputError
 from gapmap.settings import METRES_PER_MILE
 
@@ -70,6 +71,67 @@ class Placement:
     unmet: pd.Series
 
 
+@dataclass(frozen=True)
+class PlacementLP:
+    """The placement LP of the module notes, as arrays.
+
+    Attributes
+    ----------
+    need
+        Need per demand id (the need rows' bounds, in row order).
+    places
+        Places per site id (the places rows' bounds, in row order).
+    rows, cols
+        Position in ``need`` and in ``places`` of each pair within reach.
+    cost
+        Cost of each pair.
+    """
+
+    need: pd.Series
+    places: pd.Series
+    rows: np.ndarray
+    cols: np.ndarray
+    cost: np.ndarray
+
+    @property
+    def gain(self) -> np.ndarray:
+        """Objective coefficient per pair, :math:`M - c_{ij}` (module notes)."""
+        reach = float(self.cost.max()) if len(self.cost) else 0.0
+        weight = reach * (len(self.places) + 1) + 1.0  # any path adding need saves more than it can cost
+        return weight - self.cost
+
+
+def placement_lp(demand: pd.Series, places: pd.Series, costs: pd.DataFrame) -> PlacementLP:
+    """The placement LP of checked inputs (pairs naming an unknown origin or site are left out).
+
+    Parameters
+    ----------
+    demand
+        Need per demand id.
+    places
+        Places per site id (non-negative).
+    costs
+        Long table ``origin``, ``dest``, ``cost`` of the pairs within reach.
+
+    Returns
+    -------
+    PlacementLP
+
+    Raises
+    ------
+    InputError
+        If an argument is malformed.
+    """
+    w = check_demand(demand)
+    q = check_demand(places.rename("places"))
+    costs = check_costs(costs)
+    rows = w.index.get_indexer(pd.Index(costs["origin"], dtype=object))
+    cols = q.index.get_indexer(pd.Index(costs["dest"], dtype=object))
+    keep = (rows >= 0) & (cols >= 0)
+    cost = pd.to_numeric(costs["cost"]).to_numpy(dtype="float64")[keep]
+    return PlacementLP(w, q, rows[keep], cols[keep], cost)
+
+
 def place_need(demand: pd.Series, places: pd.Series, costs: pd.DataFrame) -> Placement:
     """Place the most need within the places, then at the least total distance.
 
@@ -100,28 +162,14 @@ def place_need(demand: pd.Series, places: pd.Series, costs: pd.DataFrame) -> Pla
     >>> found.flows["need"].round(3).tolist(), found.unmet.round(3).tolist()
     ([2.0, 2.0], [1.0, 0.0])
     """
-    w = check_demand(demand)
-    q = check_demand(places.rename("places"))
-    costs = check_costs(costs)
-    rows = w.index.get_indexer(pd.Index(costs["origin"], dtype=object))
-    cols = q.index.get_indexer(pd.Index(costs["dest"], dtype=object))
-    keep = (rows >= 0) & (cols >= 0)
-    rows, cols = rows[keep], cols[keep]
-    cost = pd.to_numeric(costs["cost"]).to_numpy(dtype="float64")[keep]
-    pair = np.arange(len(rows))
-    matrix = sparse.vstack([
-        sparse.csc_array((np.ones(len(rows)), (rows, pair)), shape=(len(w), len(rows))),
-        sparse.csc_array((np.ones(len(rows)), (cols, pair)), shape=(len(q), len(rows))),
-    ], format="csc")
-    bounds = np.concatenate([w.to_numpy(), q.to_numpy()])
-    reach = float(cost.max()) if len(cost) else 0.0
-    weight = reach * (len(q) + 1) + 1.0  # any path adding need saves more than it can cost (see the module notes)
-    x = _milp.maximise(weight - cost, matrix, bounds, np.full(len(rows), np.inf), np.zeros(len(rows), dtype=bool)).x
+    lp = placement_lp(demand, places, costs)
+    x = maximise_transport(lp.rows, lp.cols, lp.gain, lp.need.to_numpy(), lp.places.to_numpy()).x
     x = np.where(x > _SMALLEST, x, 0.0)
-    taken = np.bincount(rows, weights=x, minlength=len(w))
-    flows = pd.DataFrame({"origin": w.index[rows], "dest": q.index[cols], "need": x, "cost": cost})
+    taken = np.bincount(lp.rows, weights=x, minlength=len(lp.need))
+    flows = pd.DataFrame({"origin": lp.need.index[lp.rows], "dest": lp.places.index[lp.cols], "need": x,
+                          "cost": lp.cost})
     flows = flows[flows["need"] > 0].reset_index(drop=True)
-    return Placement(flows, pd.Series(np.maximum(w.to_numpy() - taken, 0.0), index=w.index))
+    return Placement(flows, pd.Series(np.maximum(lp.need.to_numpy() - taken, 0.0), index=lp.need.index))
 
 
 @dataclass(frozen=True)
