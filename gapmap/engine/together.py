@@ -186,23 +186,35 @@ class _Kind:
         everything = pd.concat([self.fixed[["x", "y"]], self.candidates[["x", "y"]]])
         self.pairs = self.backend.costs(self.points, everything, max_cost=self.radius)
         site_la = pd.concat([self.fixed["la_gss"], self.candidates["la_gss"]])
+        self.names = la_names(results)
+        self.codes = sorted(self.names)
+        self.code_of = {code: k for k, code in enumerate(self.codes)}
+        code_index = pd.Index(self.codes, dtype=object)
+
+        def position(la_codes: object) -> np.ndarray:
+            return code_index.get_indexer(pd.Index(np.asarray(la_codes, dtype=object), dtype=object))
+
         self.pair_origin_la = self.la.reindex(self.pairs["origin"].to_numpy(dtype=object)).to_numpy(dtype=object)
         self.pair_site_la = site_la.reindex(self.pairs["dest"].to_numpy(dtype=object)).to_numpy(dtype=object)
-        self.codes = sorted(la_names(results))
+        pair_origin, pair_site = position(self.pair_origin_la), position(self.pair_site_la)
+        n = len(self.codes)
+        self.lsoa_rows = _Rows(position(self.la.to_numpy(dtype=object)), n)
+        self.fixed_rows = _Rows(position(self.fixed["la_gss"].to_numpy(dtype=object)), n)
+        self.candidate_rows = _Rows(position(self.candidates["la_gss"].to_numpy(dtype=object)), n)
+        self.pair_rows = _Rows(np.where(pair_origin == pair_site, pair_origin, -1), n)  # both ends in the LA
 
-    def _scope(self, la: str | None) -> tuple[pd.Series, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-        """Demand, existing sites, candidates and pairs of one LA alone (``la``) or the whole area."""
+    def _scope(self, la: str | None) -> tuple[pd.Series, pd.Series, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+        """Demand, its LA, existing sites, candidates and pairs of one LA alone (``la``) or the whole area."""
         if la is None:
-            return self.demand.weights, self.fixed, self.candidates, self.pairs
-        mine = (self.la == la).to_numpy()
-        pairs = self.pairs[(self.pair_origin_la == la) & (self.pair_site_la == la)]
-        return (self.demand.weights[mine], self.fixed[self.fixed["la_gss"] == la],
-                self.candidates[self.candidates["la_gss"] == la], pairs)
+            return self.demand.weights, self.la, self.fixed, self.candidates, self.pairs
+        k = self.code_of[la]
+        lsoas = self.lsoa_rows.of(k)
+        return (self.demand.weights.iloc[lsoas], self.la.iloc[lsoas], self.fixed.iloc[self.fixed_rows.of(k)],
+                self.candidates.iloc[self.candidate_rows.of(k)], self.pairs.iloc[self.pair_rows.of(k)])
 
     def _solve(self, la: str | None, *, pooled: bool = False) -> FewestResult:
         """Fewest sites for one LA alone (``la``), or the whole area with a target per LA or ``pooled``."""
-        weights, fixed, candidates, pairs = self._scope(la)
-        groups = self.la[weights.index]
+        weights, groups, fixed, candidates, pairs = self._scope(la)
         if pooled:
             groups = pd.Series("all", index=weights.index, dtype=object)
         need = weights.groupby(groups.to_numpy()).sum()
@@ -212,7 +224,7 @@ class _Kind:
 
     def _most(self, la: str | None, sites: int) -> float:
         """Most need ``sites`` new sites bring within reach for one LA alone (``la``) or the whole area (exact)."""
-        weights, fixed, candidates, pairs = self._scope(la)
+        weights, _, fixed, candidates, pairs = self._scope(la)
         return max_cover(weights, list(candidates.index), pairs, radius=self.radius, p=sites, fixed=list(fixed.index),
                          time_limit=self.plan.time_limit_s).covered
 
@@ -225,7 +237,7 @@ class _Kind:
         alone_same = sum(self._most(la, len(answer.sites)) for la, answer in alone.items())
         together_same = self._most(None, same)
         same_reached = {"alone": alone_same, "together": together_same, "pooled": together_same}
-        opened = {"alone": {la: self._open(self.fixed[self.fixed["la_gss"] == la], alone[la].sites)
+        opened = {"alone": {la: self._open(self.fixed.iloc[self.fixed_rows.of(self.code_of[la])], alone[la].sites)
                             for la in self.codes}}
         opened.update({plan: {"": self._open(self.fixed, answers[plan][0].sites)} for plan in ("together", "pooled")})
         rows = [self._row(plan, answers[plan], same_reached[plan], same, self._travel(opened[plan], self.backend))
@@ -245,7 +257,7 @@ class _Kind:
         """Cost (``backend``'s unit) from each LSOA to the nearest open site it may use (NaN when it may use none)."""
         distance = np.full(len(self.points), np.nan)
         for la, sites in open_sites.items():
-            rows = np.flatnonzero((self.la == la).to_numpy()) if la else np.arange(len(self.points))
+            rows = self.lsoa_rows.of(self.code_of[la]) if la else np.arange(len(self.points))
             if len(sites) and len(rows):
                 found = backend.nearest(self.points.iloc[rows], sites)
                 distance[rows] = found["cost"].to_numpy(dtype="float64")
@@ -259,7 +271,7 @@ class _Kind:
         new_sites = sum(len(a.sites) for a in answers)
         has_site = np.isfinite(distance)
         travel_km = float(np.dot(w[has_site], distance[has_site])) / 1000.0
-        names = la_names(self.results)
+        names = self.names
         if plan == "alone":
             by_la = "; ".join(f"{names[la]} {len(a.sites)}" for la, a in zip(self.codes, answers))
         else:
@@ -317,11 +329,23 @@ class _Kind:
 
     def _site(self, plan: str, site: object) -> dict[str, object]:
         candidate = self.candidates.loc[site]
-        names = la_names(self.results)
+        names = self.names
         return {"kind": self.kind, "plan": plan, "location": site, "location_name": candidate["name"],
                 "location_type": candidate["candidate_type"], "location_la_gss": candidate["la_gss"],
                 "location_la_name": names.get(candidate["la_gss"], candidate["la_gss"]),
                 "x": candidate["x"], "y": candidate["y"]}
+
+
+class _Rows:
+    """Row positions of a table grouped by a key (0 to ``n - 1``; -1: in no group), each group in table order."""
+
+    def __init__(self, keys: np.ndarray, n: int):
+        self.order = np.argsort(keys, kind="stable")
+        self.bounds = np.searchsorted(keys[self.order], np.arange(n + 1))
+
+    def of(self, k: int) -> np.ndarray:
+        """Positions, ascending, of the rows with key ``k``."""
+        return self.order[self.bounds[k] : self.bounds[k + 1]]
 
 
 def planning_gain(alone: Mapping[str, object], together: Mapping[str, object]) -> str:
