@@ -15,6 +15,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from gapmap.engine.costs import CostBackend
 from gapmap.engine.demand import SPECIALIST_KINDS, KindDemand, children_by_age, kind_demand
 from gapmap.engine.journeys import journey_metrics, journey_note, journey_sums
 from gapmap.engine.metrics import KindMetrics, kind_metrics
@@ -150,30 +151,32 @@ def _method_notes(settings: Settings, label: str) -> list[str]:
 
 
 def _supply_notes(provision: pd.DataFrame, settings: Settings) -> list[str]:
-    used = provision[provision["analysed"].to_numpy()]
-    proxy = int(used["places_proxy"].sum())
+    analysed = provision["analysed"].to_numpy(dtype=bool)
+    kind = provision["kind"].to_numpy(dtype=object)
+    proxy = int(provision["places_proxy"].to_numpy(dtype=bool)[analysed].sum())
     notes = []
     if proxy:
         notes.append(
-            f"Places: {proxy} of {len(used)} sites analysed have no capacity in the source, so their places are "
-            "pupils on roll (a proxy: a full school's roll equals its capacity, a school with spare places has "
+            f"Places: {proxy} of {int(analysed.sum())} sites analysed have no capacity in the source, so their places "
+            "are pupils on roll (a proxy: a full school's roll equals its capacity, a school with spare places has "
             "fewer pupils than places); columns *_places_proxy flag or count them."
         )
-    of_kinds = provision["kind"].isin(settings.kinds).fillna(False).to_numpy(dtype=bool)
-    in_sectors = provision["sector"].isin(settings.sectors).fillna(False).to_numpy(dtype=bool)
-    outside = provision[of_kinds & in_sectors & ~provision["analysed"].to_numpy()]
-    if len(outside):
-        listed = "; ".join(f"{r.name} ({r.kind}, ages {r.age_low}-{r.age_high})" for r in outside.head(5).itertuples())
-        notes.append(f"{len(outside)} site(s) serve none of the ages their kind is analysed for and are not counted "
-                     f"as supply: {listed}{'; ...' if len(outside) > 5 else ''}.")
-    ages = used["age_source"].value_counts()
+    of_kinds = np.isin(kind, list(settings.kinds))
+    in_sectors = np.isin(provision["sector"].to_numpy(dtype=object), list(settings.sectors))
+    outside = of_kinds & in_sectors & ~analysed
+    if outside.any():
+        rows = provision[outside]
+        listed = "; ".join(f"{r.name} ({r.kind}, ages {r.age_low}-{r.age_high})" for r in rows.head(5).itertuples())
+        notes.append(f"{len(rows)} site(s) serve none of the ages their kind is analysed for and are not counted "
+                     f"as supply: {listed}{'; ...' if len(rows) > 5 else ''}.")
+    ages = pd.Series(provision["age_source"].to_numpy(dtype=object)[analysed], dtype=object).value_counts()
     if len(ages):
         notes.append("Ages served: " + "; ".join(f"{n} sites: {source}" for source, n in ages.items()) + ".")
-    if not used["needs"].notna().any():
+    if not provision["needs"].notna().to_numpy(dtype=bool)[analysed].any():
         notes.append("SEN need types of provision are unknown in the source: every site of a kind is counted "
                      "as suitable for every need.")
-    missing = [k for k in settings.kinds if not provision["kind"].eq(k).fillna(False).to_numpy(dtype=bool)
-               [provision["analysed"].to_numpy()].any()]
+    present = set(kind[analysed].tolist())
+    missing = [k for k in settings.kinds if k not in present]
     if missing:
         notes.append(f"No located provision of kind(s) {', '.join(missing)}: every child is counted beyond every "
                      "distance, LSOA floating-catchment ratios are blank and LA place ratios are 0.")
@@ -189,12 +192,106 @@ def _empty_la_notes(summary: pd.DataFrame, settings: Settings) -> list[str]:
     return notes
 
 
-def _provision_table(provision: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+def provision_table(provision: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """The provision table of the results before the kinds are analysed: places and ages, no site marked."""
     table = provision_supply(provision)
     table["analysed"] = False
     for column in SITE_COLUMNS:
         table[column] = np.nan
     return gpd.GeoDataFrame(table, geometry="geometry", crs=provision.crs)
+
+
+def ehcp_year_of(inputs: StudyInputs, settings: Settings) -> tuple[Settings, int | None, str]:
+    """The EHC plan year the analysis uses, when its demand counts plans.
+
+    Parameters
+    ----------
+    inputs, settings
+        As for :func:`analyse`.
+
+    Returns
+    -------
+    settings : Settings
+        With ``ehcp_year`` resolved to the year used (unchanged when plans are not used).
+    year : int or None
+        The year, ``None`` when plans are not used.
+    note : str
+        The method note on the year chosen (may be empty).
+    """
+    uses_plans = settings.specialist_demand == "ehcp" and any(k in SPECIALIST_KINDS for k in settings.kinds)
+    year, note = resolve_ehcp_year(settings.ehcp_year, inputs) if uses_plans else (None, "")
+    return (replace(settings, ehcp_year=year) if year is not None else settings), year, note
+
+
+def mark_sites(provision: pd.DataFrame, parts: Mapping[str, KindPart]) -> None:
+    """Set ``analysed`` and the per-site metric columns of the provision table from each kind's sites, in place.
+
+    Parameters
+    ----------
+    provision
+        The provision table (one row per ``provision_id``).
+    parts
+        Each analysed kind's part.
+    """
+    sites = [part.metrics.sites for part in parts.values()]
+    table = pd.concat(sites) if len(sites) > 1 else sites[0] if sites else pd.DataFrame(columns=list(SITE_COLUMNS))
+    at = pd.Index(table.index.astype(str), dtype=object).get_indexer(
+        pd.Index(provision["provision_id"].astype(str).to_numpy(dtype=object)))
+    found = at >= 0
+    provision["analysed"] = found
+    for column in SITE_COLUMNS:
+        provision[column] = np.where(found, table[column].to_numpy(dtype="float64")[at], np.nan)
+
+
+def opening_notes(vintages: pd.DataFrame, settings: Settings, year_note: str, label: str) -> list[str]:
+    """The method notes that come before the kinds': input dates, sectors, EHC plan year, distances and catchments.
+
+    Parameters
+    ----------
+    vintages
+        :func:`gapmap.vintage.vintage_table` of the inputs.
+    settings
+        The settings (EHC plan year resolved).
+    year_note
+        The note on the EHC plan year chosen (may be empty).
+    label
+        How costs are measured (the cost backend's label).
+
+    Returns
+    -------
+    list of str
+    """
+    return [*vintage_warnings(vintages), sectors_note(settings.sectors),
+            *([year_note] if year_note else []), *_method_notes(settings, label)]
+
+
+def closing_notes(provision: pd.DataFrame, summary: pd.DataFrame, settings: Settings,
+                  journeys: CostBackend | None) -> list[str]:
+    """The notes that come after the kinds': places and ages of the supply, journey times, empty LAs, ratios.
+
+    Parameters
+    ----------
+    provision
+        The provision table with ``analysed`` set (:func:`mark_sites`).
+    summary
+        The LA summary.
+    settings
+        The settings (EHC plan year resolved).
+    journeys
+        The journey-time backend, if any.
+
+    Returns
+    -------
+    list of str
+    """
+    notes = _supply_notes(provision, settings)
+    if journeys is not None:
+        notes.append(journey_note(journeys))
+    notes += _empty_la_notes(summary, settings)
+    if any(k in SPECIALIST_KINDS for k in settings.kinds) and settings.specialist_demand == "ehcp":
+        notes.append("Specialist ratios compare places where provision sits (provider LA) with estimated need where "
+                     "children live (resident LA); pooled across the combined authority in ca_summary.")
+    return notes
 
 
 def analyse(inputs: StudyInputs, settings: Settings | None = None, *,
@@ -231,9 +328,7 @@ def analyse(inputs: StudyInputs, settings: Settings | None = None, *,
     settings = settings or Settings()
     check_inputs(inputs)
     check_kinds_recorded(inputs, settings.kinds)
-    uses_plans = settings.specialist_demand == "ehcp" and any(k in SPECIALIST_KINDS for k in settings.kinds)
-    year, year_note = resolve_ehcp_year(settings.ehcp_year, inputs) if uses_plans else (None, "")
-    settings = replace(settings, ehcp_year=year) if year is not None else settings
+    settings, year, year_note = ehcp_year_of(inputs, settings)
     vintages = vintage_table(inputs, year)
     backend, journeys = cost_backend(settings), journey_backend(settings)
     lsoas = inputs.lsoas
@@ -241,12 +336,11 @@ def analyse(inputs: StudyInputs, settings: Settings | None = None, *,
     resident = lsoas["la_gss"].astype(str).to_numpy(dtype=object)
     children_0_15 = lsoas["children_0_15"].to_numpy()
     children = children_by_age(lsoas)
-    provision = _provision_table(inputs.provision)
+    provision = provision_table(inputs.provision)
     keep = ["lsoa_code", "lsoa_name", "la_gss", "children_0_15",
             *[c for c in ("imd_decile", "idaci_decile") if c in lsoas.columns]]
     columns = [lsoas[keep].reset_index(drop=True)]
-    notes = [*vintage_warnings(vintages), sectors_note(settings.sectors),
-             *([year_note] if year_note else []), *_method_notes(settings, backend.label)]
+    notes = opening_notes(vintages, settings, year_note, backend.label)
     need_tables, parts = [], {}
     for kind in settings.kinds:
         part = (reuse or {}).get(kind)
@@ -265,25 +359,16 @@ def analyse(inputs: StudyInputs, settings: Settings | None = None, *,
         columns.append(metrics.lsoa.reset_index(drop=True))
         if part.journeys is not None:
             columns.append(part.journeys)
-        rows = provision["provision_id"].astype(str).isin(metrics.sites.index).to_numpy()
-        ids = provision.loc[rows, "provision_id"].astype(str)
-        provision.loc[rows, "analysed"] = True
-        for column in SITE_COLUMNS:
-            provision.loc[rows, column] = metrics.sites[column].reindex(ids).to_numpy()
         notes.append(part.method)
         if metrics.needs is not None:
             need_tables.append(metrics.needs)
+    mark_sites(provision, parts)
     lsoa = gpd.GeoDataFrame(pd.concat(columns, axis=1), geometry=lsoas.geometry.reset_index(drop=True),
                             crs=lsoas.crs)
-    notes += _supply_notes(provision, settings)
     summary = la_summary(inputs.las, lsoa, provision, settings)
     if journeys is not None:
         summary = journey_sums(summary, lsoa, settings.kinds)
-        notes.append(journey_note(journeys))
-    notes += _empty_la_notes(summary, settings)
-    if any(k in SPECIALIST_KINDS for k in settings.kinds) and settings.specialist_demand == "ehcp":
-        notes.append("Specialist ratios compare places where provision sits (provider LA) with estimated need where "
-                     "children live (resident LA); pooled across the combined authority in ca_summary.")
+    notes += closing_notes(provision, summary, settings, journeys)
     return Results(
         inputs=inputs,
         settings=settings,

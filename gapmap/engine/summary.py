@@ -110,7 +110,14 @@ def la_summary(
         One row per LA, polygons; column meanings in :mod:`gapmap.engine.dictionary`.
     """
     frame = las[["la_gss", "la_name", "la_code", "geometry"]].set_index("la_gss")
-    index = pd.Index(frame.index.astype(str))
+    out = frame.join(_la_table(frame.index, lsoa, provision, settings, settings.kinds)).reset_index()
+    return gpd.GeoDataFrame(out, geometry="geometry", crs=las.crs)
+
+
+def _la_table(la_index: pd.Index, lsoa: pd.DataFrame, provision: pd.DataFrame, settings: Settings,
+              kinds: tuple[str, ...]) -> pd.DataFrame:
+    """The LA summary's counts and the columns of ``kinds``, one row per LA of ``la_index``."""
+    index = pd.Index(la_index.astype(str))
     resident = index.get_indexer(lsoa["la_gss"].astype(str))
     provider = index.get_indexer(provision["la_gss"].astype(str))
     supplied = provision["sector"].isin(settings.sectors).to_numpy(dtype=bool)
@@ -120,21 +127,45 @@ def la_summary(
     counts = ["lsoas", "children_0_15", "sites", "pupils_on_roll"]
     order = list(counts)
     names = set(index)
-    for kind in settings.kinds:
+    for kind in kinds:
         sites, resident_sums = _places(provision, kind), _kind_sums(lsoa, kind, settings, names)
         by_provider |= sites
         by_resident |= resident_sums
         order += [*sites, *resident_sums]
         counts += [f"{kind}_{c}" for c in ("sites", "pupils", "places", "places_proxy", "children_beyond")]
     sums = _sums(resident, len(index), by_resident) | _sums(provider, len(index), by_provider)
-    table = pd.DataFrame({name: sums[name] for name in order}, index=frame.index)
+    table = pd.DataFrame({name: sums[name] for name in order}, index=la_index)
     table[counts] = table[counts].round().astype("int64")
-    table = pd.concat([table, *(_ratios(table, kind) for kind in settings.kinds)], axis=1)
-    out = frame.join(table).reset_index()
-    return gpd.GeoDataFrame(out, geometry="geometry", crs=las.crs)
+    return pd.concat([table, *(_ratios(table, kind) for kind in kinds)], axis=1)
 
 
-def area_summary(las: pd.DataFrame, la_table: pd.DataFrame, settings: Settings, *, name: str) -> pd.DataFrame:
+def updated_la_summary(base: gpd.GeoDataFrame, lsoa: pd.DataFrame, provision: pd.DataFrame, settings: Settings,
+                       kinds: tuple[str, ...]) -> gpd.GeoDataFrame:
+    """:func:`la_summary` after edits to the provision of ``kinds`` alone: their columns and the counts recomputed.
+
+    Parameters
+    ----------
+    base
+        The LA summary before the edits (same LAs, LSOAs and settings).
+    lsoa, provision, settings
+        As for :func:`la_summary`, after the edits.
+    kinds
+        The kinds whose provision changed.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        Equal to ``la_summary(las, lsoa, provision, settings)``.
+    """
+    table = _la_table(pd.Index(base["la_gss"]), lsoa, provision, settings, kinds)
+    out = base.copy()
+    for column in table.columns:
+        out[column] = table[column].values
+    return out
+
+
+def area_summary(las: pd.DataFrame, la_table: pd.DataFrame, settings: Settings, *, name: str,
+                 kinds: tuple[str, ...] | None = None) -> pd.DataFrame:
     """Per combined authority (or the whole study area): LA figures pooled.
 
     Parameters
@@ -148,6 +179,9 @@ def area_summary(las: pd.DataFrame, la_table: pd.DataFrame, settings: Settings, 
         Kinds.
     name
         Name of the study area.
+    kinds
+        Only these kinds' columns (and the counts), from a ``la_table`` that
+        holds them; default every kind of the settings.
 
     Returns
     -------
@@ -156,7 +190,11 @@ def area_summary(las: pd.DataFrame, la_table: pd.DataFrame, settings: Settings, 
         summed, ratios recomputed on the pooled figures, and
         ``{kind}_shortfall_sum_of_las`` (the LAs' own shortfalls added up).
     """
+    kinds = settings.kinds if kinds is None else kinds
     table = pd.DataFrame(la_table.drop(columns="geometry"))
+    if kinds != settings.kinds:
+        table = table[[c for c in table.columns if not c.startswith(tuple(f"{k}_" for k in settings.kinds))
+                       or c.startswith(tuple(f"{k}_" for k in kinds))]]
     if {"ca_code", "ca_name"} <= set(las.columns):
         ca = las.set_index("la_gss")[["ca_code", "ca_name"]].astype("string")
         table = table.join(ca, on="la_gss")
@@ -167,11 +205,36 @@ def area_summary(las: pd.DataFrame, la_table: pd.DataFrame, settings: Settings, 
     summed = [c for c in table.columns if c not in {"la_gss", "la_name", "la_code", *keys}
               and not c.endswith(("_ratio", "_share_beyond", "_share_beyond_statutory", "_share_need_beyond_threshold",
                                   "_share_need_beyond_statutory", "_2sfca", "_shortfall"))]
-    own = {f"{kind}_shortfall": f"{kind}_shortfall_sum_of_las" for kind in settings.kinds}
+    own = {f"{kind}_shortfall": f"{kind}_shortfall_sum_of_las" for kind in kinds}
     grouped = table.groupby(keys)
     sums = grouped[[*summed, *own]].sum()
     pooled = sums[summed]
     pooled.insert(0, "las", grouped.size())
     shortfalls = sums[list(own)].rename(columns=own)
-    pooled = pd.concat([pooled, *(_ratios(pooled, kind) for kind in settings.kinds), shortfalls], axis=1)
+    pooled = pd.concat([pooled, *(_ratios(pooled, kind) for kind in kinds), shortfalls], axis=1)
     return pooled.reset_index()
+
+
+def updated_area_summary(base: pd.DataFrame, las: pd.DataFrame, la_table: pd.DataFrame, settings: Settings, *,
+                         name: str, kinds: tuple[str, ...]) -> pd.DataFrame:
+    """:func:`area_summary` after edits to the provision of ``kinds`` alone: their columns and the counts pooled again.
+
+    Parameters
+    ----------
+    base
+        The area summary before the edits.
+    las, la_table, settings, name
+        As for :func:`area_summary`, after the edits.
+    kinds
+        The kinds whose provision changed.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Equal to ``area_summary(las, la_table, settings, name=name)``.
+    """
+    table = area_summary(las, la_table, settings, name=name, kinds=kinds)
+    out = base.copy()
+    for column in table.columns.drop(["ca_code", "ca_name"]):
+        out[column] = table[column].values
+    return out

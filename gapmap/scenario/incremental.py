@@ -27,6 +27,7 @@ from gapmap.engine.metrics import kind_metrics
 from gapmap.engine.pairs import cost_backend, lsoa_origins
 from gapmap.inputs import StudyInputs
 from gapmap.scenario.kind_update import update_kind_reach
+from gapmap.scenario.patch import patched_results
 from gapmap.scenario.reach import row_keys, supply_by_kind
 from gapmap.settings import Settings
 
@@ -105,8 +106,11 @@ def run_from_baseline(baseline: Results, inputs: StudyInputs, settings: Settings
     reuse = {kind: part for kind, part in baseline.parts.items() if kind not in changed}
     demands = {kind: part.demand for kind, part in baseline.parts.items()
                if kind in changed and not demand_uses_provision(kind, settings)}
-    if settings.journey_backend is None:
-        reuse |= _updated_parts(baseline, inputs, demands)
+    if settings.journey_backend is None and baseline.ca_summary is not None:
+        updated = _updated_parts(baseline, inputs, demands)
+        if set(updated) == changed:
+            return patched_results(baseline, inputs, settings, updated)
+        reuse |= updated
     return analyse(inputs, settings, reuse=reuse, demands=demands)
 
 
