@@ -19,16 +19,17 @@ from __future__ import annotations
 from dataclasses import fields
 
 import numpy as np
+import pandas as pd
 
 from gapmap.engine import analyse
-from gapmap.engine.analysis import KindPart, Results
+from gapmap.engine.analysis import KindPart, Results, provision_table
 from gapmap.engine.demand import KindDemand, demand_uses_provision
 from gapmap.engine.metrics import kind_metrics
-from gapmap.engine.pairs import cost_backend, lsoa_origins
+from gapmap.engine.pairs import cost_backend, lsoa_origins, suitable_sites
 from gapmap.inputs import StudyInputs
 from gapmap.scenario.kind_update import update_kind_reach
 from gapmap.scenario.patch import patched_results
-from gapmap.scenario.reach import row_keys, supply_by_kind
+from gapmap.scenario.reach import row_keys
 from gapmap.settings import Settings
 
 
@@ -107,14 +108,16 @@ def run_from_baseline(baseline: Results, inputs: StudyInputs, settings: Settings
     demands = {kind: part.demand for kind, part in baseline.parts.items()
                if kind in changed and not demand_uses_provision(kind, settings)}
     if settings.journey_backend is None and baseline.ca_summary is not None:
-        updated = _updated_parts(baseline, inputs, demands)
+        provision = provision_table(inputs.provision)
+        updated = _updated_parts(baseline, inputs, provision, demands)
         if set(updated) == changed:
-            return patched_results(baseline, inputs, settings, updated)
+            return patched_results(baseline, inputs, settings, updated, provision=provision)
         reuse |= updated
     return analyse(inputs, settings, reuse=reuse, demands=demands)
 
 
-def _updated_parts(baseline: Results, inputs: StudyInputs, demands: dict[str, KindDemand]) -> dict[str, KindPart]:
+def _updated_parts(baseline: Results, inputs: StudyInputs, provision: pd.DataFrame,
+                   demands: dict[str, KindDemand]) -> dict[str, KindPart]:
     """The parts of the edited kinds whose demand is the baseline's: nearest sites and catchments updated."""
     if not demands:
         return {}
@@ -122,7 +125,7 @@ def _updated_parts(baseline: Results, inputs: StudyInputs, demands: dict[str, Ki
     origins, backend = lsoa_origins(lsoas), cost_backend(settings)
     resident = lsoas["la_gss"].astype(str).to_numpy(dtype=object)
     children_0_15 = lsoas["children_0_15"].to_numpy()
-    sites = supply_by_kind(inputs, settings, tuple(demands))
+    sites = {kind: suitable_sites(provision, kind, settings) for kind in demands}
     parts = {}
     for kind, demand in demands.items():
         base = baseline.parts[kind].metrics.reach

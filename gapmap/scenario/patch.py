@@ -25,7 +25,7 @@ from gapmap.vintage import vintage_table
 
 
 def patched_results(baseline: Results, inputs: StudyInputs, settings: Settings,
-                    parts: Mapping[str, KindPart]) -> Results:
+                    parts: Mapping[str, KindPart], provision: pd.DataFrame | None = None) -> Results:
     """The analysis of edited inputs, from the baseline's and the edited kinds' new parts.
 
     Parameters
@@ -37,6 +37,8 @@ def patched_results(baseline: Results, inputs: StudyInputs, settings: Settings,
         (:func:`gapmap.scenario.incremental.only_provision_changed`).
     parts
         The new part of each kind whose provision changed; the other kinds keep the baseline's.
+    provision
+        ``provision_table(inputs.provision)`` when already built (it is marked in place).
 
     Returns
     -------
@@ -47,7 +49,7 @@ def patched_results(baseline: Results, inputs: StudyInputs, settings: Settings,
     resolved, year, year_note = ehcp_year_of(inputs, settings)
     kinds = tuple(k for k in resolved.kinds if k in parts)
     every = {kind: parts.get(kind, baseline.parts[kind]) for kind in resolved.kinds}
-    provision = provision_table(inputs.provision)
+    provision = provision_table(inputs.provision) if provision is None else provision
     mark_sites(provision, every)
     lsoa = baseline.lsoa.copy()
     for kind in kinds:
