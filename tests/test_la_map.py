@@ -156,4 +156,7 @@ def test_every_england_map_is_under_5_mb_and_drawn_by_la(tmp_path):
         assert len(features) == len(results.la_summary) == 153
         assert "Figures by local authority (153 LAs): 32,844 neighbourhoods (LSOAs)" in page
         assert "Mainstream primary schools (" not in page
+        if kind is not None:  # need counted as all children of the ages, not estimated: the heading says so
+            low, high = results.settings.ages[kind]
+            assert f'"Places per child aged {low}-{high}"' in page and "needing one" not in page
     assert max(sizes.values()) < PAGE_LIMIT, sizes

@@ -81,6 +81,16 @@ def _share_metric(results: Results, kind: str, rule: str) -> Metric:
     )
 
 
+def _places_headings(results: Results, kind: str) -> dict[str, str]:
+    """The summary page's places-and-need headings; where need is not estimated, they name the children counted."""
+    headings = places_columns(results, kind)
+    if not need_is_estimated(results, kind):
+        who = who_counted(results, kind)
+        headings[f"{kind}_demand"] = f"{who[:1].upper() + who[1:]}, where they live"
+        headings[f"{kind}_ratio"] = f"Places per {who.replace('children', 'child', 1)}"
+    return headings
+
+
 def _counted_metric(frame: pd.DataFrame, column: str, label: str, unit: str, *, worse_high: bool,
                     decimals: int) -> Metric | None:
     values = pd.to_numeric(frame[column], errors="coerce").to_numpy(dtype="float64")
@@ -114,7 +124,7 @@ def la_metrics(results: Results, kind: str | None) -> list[Metric]:
     """
     if kind is None:
         return [_share_metric(results, k, "threshold") for k in results.settings.kinds]
-    frame, labels = results.la_summary, places_columns(results, kind)
+    frame, labels = results.la_summary, _places_headings(results, kind)
     counted = [
         _counted_metric(frame, f"{kind}_ratio", labels[f"{kind}_ratio"], "places per child", worse_high=False,
                         decimals=2),
@@ -173,10 +183,7 @@ def la_fields(results: Results, kind: str | None, frame: pd.DataFrame) -> tuple[
         if kind is None:
             columns.append((headings[f"{k}_need_beyond_threshold"], beyond["threshold"]))
             continue
-        places = places_columns(results, k)
-        if not need_is_estimated(results, k):
-            who = who_counted(results, k)
-            places[f"{k}_demand"] = f"{who[:1].upper() + who[1:]}, where they live"
+        places = _places_headings(results, k)
         columns += [
             (places[f"{k}_places"], [count(v) for v in column(f"{k}_places")]),
             (places[f"{k}_demand"], [number(v) for v in demand]),
@@ -206,5 +213,5 @@ def la_note(results: Results, kind: str | None) -> str:
     """
     own = "" if kind is None or kind in SPECIALIST_KINDS else f"; each LA's own map shows its {kind_noun(kind)} sites"
     return (f"Figures by local authority ({len(results.la_summary):,} LAs): {len(results.lsoa):,} neighbourhoods "
-            f"(LSOAs) are too many to draw on one page. Sites: specialist provision only{own}, in the layer list. "
+            f"(LSOAs) are too many to draw on one page. Sites (in the layer list): specialist provision only{own}. "
             "Click an LA for its figures and the command that maps its neighbourhoods.")
