@@ -240,7 +240,9 @@ def mark_sites(provision: pd.DataFrame, parts: Mapping[str, KindPart]) -> None:
     found = at >= 0
     provision["analysed"] = found
     for column in SITE_COLUMNS:
-        provision[column] = np.where(found, table[column].to_numpy(dtype="float64")[at], np.nan)
+        values = np.full(len(at), np.nan)
+        values[found] = table[column].to_numpy(dtype="float64")[at[found]]  # no site of a kind: all NaN
+        provision[column] = values
 
 
 def opening_notes(vintages: pd.DataFrame, settings: Settings, year_note: str, label: str) -> list[str]:
